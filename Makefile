@@ -1,0 +1,45 @@
+# Wanjia — the two quick-start commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed-stamp
+export WANJIA_ENV ?= development
+
+.PHONY: setup run test bench soak translations extract-messages update-messages migrate seed clean
+
+setup: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# .mo files are compiled here, never committed.
+translations: $(STAMP)
+	$(BIN)/pybabel compile -q -d translations
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -q -N --no-location -i translations/messages.pot -d translations
+
+migrate: setup
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) demo seed
+
+run: seed
+	$(BIN)/python -m tools.run_local
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

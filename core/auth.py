@@ -1,0 +1,117 @@
+"""Users, roles, password hashing and the login lock-out."""
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.access import ROLES
+from core.extensions import db, login_manager
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class AuthError(Exception):
+    """A login that must be refused; ``message`` is safe to show."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased; the login name.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Consecutive failed logins; reset by a successful one.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: While in the future, even the right password is refused.
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    roles: Mapped[list["UserRole"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_names(self) -> frozenset:
+        return frozenset(r.role for r in self.roles)
+
+    def has_any_role(self, roles) -> bool:
+        return bool(self.role_names & set(roles))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("role").in_(ROLES), name="known_role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+
+
+def create_user(email: str, password: str, roles, display_name: str = "") -> User:
+    """Add a user with ``roles``; the caller commits."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
+    user = User(email=email.strip().lower(), display_name=display_name or email.split("@")[0])
+    user.set_password(password)
+    user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str, now: datetime | None = None) -> User:
+    """Return the user or raise :class:`AuthError`; counts failures and locks out.
+
+    The message never says whether the email is known.
+    """
+    now = now or utcnow()
+    user = db.session.scalar(sa.select(User).filter_by(email=(email or "").strip().lower()))
+    if user is None or not user.active:
+        # Spend the same time as a real check so that timing does not reveal the account.
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise AuthError(_l("Wrong email or password."))
+    if user.locked_until and user.locked_until > now:
+        raise AuthError(_l("Too many failed logins. Try again in 15 minutes."))
+    if not check_password_hash(user.password_hash, password or ""):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+        raise AuthError(_l("Wrong email or password."))
+    user.failed_logins, user.locked_until = 0, None
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def configure_login(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "core.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
