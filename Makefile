@@ -18,13 +18,13 @@ $(STAMP): pyproject.toml
 
 # .mo files are compiled here, never committed.
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot core ledger campaigns donate templates
 
 update-messages: extract-messages
-	$(BIN)/pybabel update -q -N --no-location -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q update -N --no-location -i translations/messages.pot -d translations
 
 migrate: setup
 	$(FLASK) db upgrade
