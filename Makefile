@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed-stamp
 export WANJIA_ENV ?= development
 
-.PHONY: setup run test bench soak translations extract-messages update-messages migrate seed clean
+.PHONY: setup run test bench soak translations extract-messages update-messages migrate migration migration-msg seed clean
 
 setup: $(STAMP) translations
 
@@ -24,10 +24,18 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot core ledger campaigns donate templates
 
 update-messages: extract-messages
-	$(BIN)/pybabel -q update -N --no-location -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
 
 migrate: setup
 	$(FLASK) db upgrade
+
+# A new schema revision from the models: make migration MSG="add pledges". Read it before
+# committing; a revision creating ledger tables must call ledger.schema.install_triggers.
+migration: migration-msg setup
+	$(FLASK) db migrate -m "$(MSG)"
+
+migration-msg:
+	@test -n "$(MSG)" || { echo 'usage: make migration MSG="what changed"'; exit 2; }
 
 seed: migrate
 	$(FLASK) demo seed

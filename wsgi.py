@@ -44,13 +44,16 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from campaigns.homes.views import bp as homes_bp
     from campaigns.views import bp as campaigns_bp
     from core.views import bp as core_bp
     from donate.giving import bp as giving_bp
+    from donate.transparency import bp as transparency_bp
     from donate.views import bp as donate_bp
     from ledger.views import bp as ledger_bp
 
-    for bp in (core_bp, ledger_bp, campaigns_bp, donate_bp, giving_bp):
+    for bp in (core_bp, ledger_bp, campaigns_bp, homes_bp, donate_bp, giving_bp,
+               transparency_bp):
         app.register_blueprint(bp)
     # The navigation shows a section's link only once that section has an index page.
     app.jinja_env.globals["url_endpoints"] = app.view_functions

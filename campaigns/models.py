@@ -36,7 +36,7 @@ class Campaign(db.Model):
     homes_goal: Mapped[int] = mapped_column(default=0)
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
-    #: draft → live → paused → closed; see ``campaigns.services`` for the transitions.
+    #: draft → live ⇄ paused → closed; ``campaigns.state`` holds the transitions.
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     #: The campaign's own restricted fund in the ledger, opened when it first goes live.
     fund_code: Mapped[str | None] = mapped_column(sa.String(40))
@@ -50,6 +50,28 @@ class Campaign(db.Model):
     designations: Mapped[list["Designation"]] = relationship(
         back_populates="campaign", order_by="Designation.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def preset_amounts_fen(self) -> list[int]:
+        """The preset gift amounts, in minor units, smallest first."""
+        return sorted(int(part) for part in self.preset_amounts.split(",") if part.strip())
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public may see the page (a draft only through the staff preview)."""
+        return self.status in ("live", "paused", "closed")
+
+    def accepts_gifts(self, now: datetime | None = None) -> bool:
+        """Live, and inside its start and end dates when it has them (naive UTC)."""
+        now = now or utcnow()
+        if self.status != "live":
+            return False
+        return (self.starts_at is None or self.starts_at <= now) and (
+            self.ends_at is None or now < self.ends_at
+        )
+
+    def designation_for(self, fund_code: str) -> "Designation | None":
+        return next((d for d in self.designations if d.fund_code == fund_code), None)
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" and self.title_en else self.title_zh

@@ -7,7 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.access import ROLES
+from core import access
+from core.access import ADMIN, ROLES
 from core.extensions import db, login_manager
 
 MAX_FAILED_LOGINS = 5
@@ -69,17 +70,57 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
 
 
+MIN_PASSWORD_LENGTH = 10
+
+
+class DuplicateEmail(ValueError):
+    """Another account already has this email."""
+
+
+class SelfLockout(ValueError):
+    """An admin tried to disable their own account or drop their own admin role."""
+
+
 def create_user(email: str, password: str, roles, display_name: str = "") -> User:
-    """Add a user with ``roles``; the caller commits."""
+    """Add a user with ``roles``; the caller commits. Raises ValueError on bad input."""
+    email = (email or "").strip().lower()
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
-    user = User(email=email.strip().lower(), display_name=display_name or email.split("@")[0])
+    if not roles:
+        raise ValueError("at least one role is needed")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if db.session.scalar(sa.select(User.id).filter_by(email=email)) is not None:
+        raise DuplicateEmail(f"a user with the email {email} already exists")
+    user = User(email=email, display_name=display_name or email.split("@")[0])
     user.set_password(password)
     user.roles = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def set_user_roles(user: User, roles, acting: User) -> None:
+    """Replace ``user``'s roles; an admin cannot take away their own admin role."""
+    roles = set(roles)
+    if not roles or roles - set(ROLES):
+        raise ValueError(f"bad roles: {sorted(roles)}")
+    if user.id == acting.id and ADMIN not in roles:
+        raise SelfLockout("an admin cannot drop their own admin role")
+    keep = [r for r in user.roles if r.role in roles]
+    user.roles = keep + [UserRole(role=r) for r in sorted(roles - user.role_names)]
+    db.session.flush()
+
+
+def set_user_active(user: User, active: bool, acting: User) -> None:
+    """Enable or disable ``user``; enabling also lifts a lock-out. Not on oneself."""
+    if user.id == acting.id and not active:
+        raise SelfLockout("an admin cannot disable their own account")
+    user.active = active
+    if active:
+        user.failed_logins, user.locked_until = 0, None
+    db.session.flush()
 
 
 def authenticate(email: str, password: str, now: datetime | None = None) -> User:
@@ -108,10 +149,14 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def configure_login(app) -> None:
+    """Sessions for staff accounts, and the app-wide route guard that relies on them."""
     login_manager.init_app(app)
+    access.init_app(app)
     login_manager.login_view = "core.login"
     login_manager.login_message = _l("Please log in to see this page.")
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # A disabled account loses its open sessions at once, not when they expire.
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None

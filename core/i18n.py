@@ -3,8 +3,10 @@
 Browsers send ``zh-CN``; Babel's catalogs are named ``zh_Hans_CN``. Any ``zh*`` maps to the
 Chinese catalog here, since ``best_match`` would otherwise pick English (see FACTS.md).
 """
-from flask import flash, g, request
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from urllib.parse import urlencode
+
+from flask import current_app, flash, has_request_context, request
+from flask_babel import format_currency, format_date, format_datetime, format_number, get_locale
 from flask_babel import gettext as _
 
 from core.extensions import babel
@@ -32,8 +34,16 @@ def _from_accept_language() -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands, jobs, tests outside a request
+        return ZH
     asked = normalise_lang(request.args.get("lang"))
     return asked or normalise_lang(request.cookies.get(LANG_COOKIE)) or _from_accept_language()
+
+
+def lang_url(code: str) -> str:
+    """This page in language ``code``, keeping the rest of its query string."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode(args + [("lang", code)])
 
 
 def money(amount_minor: int, currency: str = "CNY") -> str:
@@ -53,7 +63,10 @@ def _check_lang_param():
 def _remember_lang(response):
     asked = normalise_lang(request.args.get("lang"))
     if asked:
-        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
     return response
 
 
@@ -62,7 +75,7 @@ def init_app(app) -> None:
     app.before_request(_check_lang_param)
     app.after_request(_remember_lang)
     app.jinja_env.globals.update(
-        get_locale=get_locale, lang_labels=LANG_LABELS, money=money,
-        format_date=format_date, format_datetime=format_datetime,
+        get_locale=get_locale, lang_labels=LANG_LABELS, lang_url=lang_url, money=money,
+        format_date=format_date, format_datetime=format_datetime, format_number=format_number,
     )
     app.jinja_env.filters["money"] = money

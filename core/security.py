@@ -3,6 +3,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def csp_nonce() -> str:
@@ -39,9 +40,37 @@ def _add_headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Served over HTTPS only (production): browsers must not fall back to plain HTTP.
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
 
 
+def _fresh_request_globals():
+    """Start every request with an empty ``g``.
+
+    Flask reuses an app context that is already pushed (tests, scripts that call the app),
+    and with it ``g``, where Flask-Login keeps the current user, Flask-Babel the locale,
+    Flask-WTF the CSRF token and we the CSP nonce. Left over, one client's login or token
+    would leak into the next request; in production each request has its own context anyway.
+    """
+    for name in list(g):
+        g.pop(name)
+
+
+def _trust_proxies(app) -> None:
+    """Behind a reverse proxy, take the client's address and scheme from the headers it sets,
+    so that rate limits count clients (not the proxy) and HTTPS is recognised."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def init_app(app) -> None:
+    _trust_proxies(app)
+    # First of all before_request functions, before CSRF, rate limits and access checks read g.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     app.after_request(_add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

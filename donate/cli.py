@@ -1,5 +1,70 @@
-"""``flask --app wsgi payments …`` and ``outbox …``"""
+"""``flask --app wsgi payments sweep``, ``outbox send`` and ``demo seed``."""
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from campaigns.demo import seed_office
+from core.extensions import db
+from donate.demo import seed_gifts
+from donate.giving import gateway
+from donate.outbox import send_outbox
+from donate.services import sweep_payments
+from donate.stripe_gateway import GatewayError
+
+payments_cli = AppGroup("payments", help="Stripe payments: the sweep that books missed webhooks.")
+outbox_cli = AppGroup("outbox", help="The email outbox.")
+demo_cli = AppGroup("demo", help="Demo data for trying Wanjia locally.")
+
+
+@payments_cli.command("sweep")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only PaymentIntents created on or after this date (UTC).")
+def sweep_command(since: datetime | None):
+    """Book every succeeded PaymentIntent the books lack (safe to run on a schedule)."""
+    try:
+        booked = sweep_payments(db.session, gateway(), since, commit=db.session.commit)
+        db.session.commit()
+    except GatewayError as err:
+        db.session.rollback()
+        raise click.ClickException(f"Stripe could not be reached: {err}") from None
+    click.echo(f"booked {booked} payment(s)")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", default=100, show_default=True)
+def send_command(limit: int):
+    """Send queued emails through MAIL_SERVER:MAIL_PORT."""
+    cfg = current_app.config
+    try:
+        sent, failed = send_outbox(db.session, cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]),
+                                   cfg["MAIL_SENDER"], db.session.commit, limit)
+    except OSError as err:
+        db.session.rollback()
+        raise click.ClickException(
+            f"Mail server {cfg['MAIL_SERVER']}:{cfg['MAIL_PORT']} unreachable: {err}") from None
+    click.echo(f"sent {sent}, failed {failed}")
+
+
+@demo_cli.command("seed")
+def seed_command():
+    """Seed the demo office (campaigns, users) and a few dozen booked gifts; idempotent."""
+    result = seed_office(db.session)
+    db.session.commit()
+    made = seed_gifts(db.session)
+    db.session.commit()
+    click.echo(f"demo office ready; {made} new demo gift(s) booked")
+    for line in _login_lines(result):
+        click.echo(line)
+
+
+def _login_lines(result) -> list[str]:
+    users = result.get("users", []) if isinstance(result, dict) else []
+    return [f"  {u['email']} / {u['password']} ({', '.join(u['roles'])})" for u in users]
 
 
 def register_donate_cli(app) -> None:
-    """Add the payments and outbox command groups to ``app``."""
+    """Add the payments, outbox and demo command groups to ``app``."""
+    for group in (payments_cli, outbox_cli, demo_cli):
+        app.cli.add_command(group)

@@ -149,3 +149,54 @@ def login(client, make_user):
         return user
 
     return do
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on the main engine with config ``overrides`` (e.g. CSRF switched on).
+
+    The app's context is pushed and its schema is empty, as with ``app``; use it instead of
+    ``app`` (not together) when a test needs other settings.
+    """
+    contexts = []
+
+    def make(**overrides):
+        app = _make_app(database_url, **overrides)
+        ctx = app.app_context()
+        ctx.push()
+        contexts.append(ctx)
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        return app
+
+    yield make
+    for ctx in reversed(contexts):
+        db.session.remove()
+        db.engine.dispose()
+        ctx.pop()
+
+
+def _dummy_value(converter):
+    from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, UUIDConverter
+
+    if isinstance(converter, IntegerConverter):
+        return 987654
+    if isinstance(converter, FloatConverter):
+        return 1.5
+    if isinstance(converter, UUIDConverter):
+        return uuid.UUID(int=987654)
+    if isinstance(converter, AnyConverter):
+        return converter.items[0]
+    return "no-such-thing"
+
+
+@pytest.fixture
+def dummy_url():
+    """``dummy_url(rule)``: a path for a URL rule, with made-up values for its arguments."""
+
+    def build(rule) -> str:
+        values = {name: _dummy_value(conv) for name, conv in rule._converters.items()}
+        values.update(rule.defaults or {})
+        return rule.build(values, append_unknown=False)[1]
+
+    return build

@@ -1,0 +1,155 @@
+"""The only module that imports ``stripe``.
+
+A thin wrapper around :class:`stripe.StripeClient`: the same calls reach localstripe locally
+and in tests, and Stripe in production; only ``STRIPE_API_BASE`` differs. Callers get plain
+dicts back (SDK objects stopped being dicts in stripe 15) and one error type,
+:class:`GatewayError`, whose ``message`` is safe to show a donor.
+"""
+import logging
+from dataclasses import dataclass
+
+import stripe
+from flask_babel import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
+
+#: Stripe decline codes mapped to what a donor may be told.
+DONOR_MESSAGES = {
+    "card_declined": _l("Your card was declined. Please try another card."),
+    "expired_card": _l("Your card has expired."),
+    "incorrect_cvc": _l("The card's security code is incorrect."),
+    "processing_error": _l("The payment could not be processed. Please try again."),
+}
+GENERIC_MESSAGE = _l("The payment service is not available right now. Please try again later.")
+
+
+class GatewayError(Exception):
+    """A Stripe call that failed; ``message`` is donor-safe, ``code`` is Stripe's code."""
+
+    def __init__(self, message, code: str = ""):
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+
+
+class SignatureError(GatewayError):
+    """A webhook whose Stripe-Signature is missing, forged or stale."""
+
+
+def _plain(obj) -> dict:
+    return obj.to_dict(for_json=True) if hasattr(obj, "to_dict") else dict(obj)
+
+
+@dataclass
+class StripeGateway:
+    """One Stripe account reached at ``api_base``."""
+
+    api_key: str
+    api_base: str = ""
+    max_network_retries: int = 2
+
+    def __post_init__(self):
+        # Retries are safe against Stripe (Idempotency-Key) but not against localstripe,
+        # which ignores the key: the tests set max_network_retries=0 (see FACTS.md).
+        kwargs = {"max_network_retries": self.max_network_retries}
+        if self.api_base:
+            kwargs["base_addresses"] = {"api": self.api_base}
+        self.client = stripe.StripeClient(self.api_key, **kwargs)
+
+    @classmethod
+    def from_config(cls, config) -> "StripeGateway":
+        return cls(
+            api_key=config["STRIPE_SECRET_KEY"],
+            api_base=config.get("STRIPE_API_BASE", ""),
+            max_network_retries=int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
+        )
+
+    def _call(self, what: str, fn, *args, **kwargs) -> dict:
+        try:
+            return _plain(fn(*args, **kwargs))
+        except stripe.CardError as err:
+            code = getattr(err, "code", "") or "card_declined"
+            log.info("stripe %s: card error %s", what, code)
+            raise GatewayError(DONOR_MESSAGES.get(code, DONOR_MESSAGES["card_declined"]), code)
+        except stripe.StripeError as err:
+            log.warning("stripe %s failed: %s", what, err)
+            raise GatewayError(GENERIC_MESSAGE, getattr(err, "code", "") or "") from None
+
+    def create_payment_intent(self, amount_fen: int, currency: str, metadata: dict,
+                              payment_method_types=("card",), **extra) -> dict:
+        """Create a PaymentIntent; ``extra`` passes e.g. ``payment_method`` and ``confirm``."""
+        params = {
+            "amount": amount_fen, "currency": currency.lower(),
+            "metadata": {k: str(v) for k, v in metadata.items()},
+            "payment_method_types": list(payment_method_types), **extra,
+        }
+        return self._call("create PaymentIntent", self.client.v1.payment_intents.create, params)
+
+    def retrieve_payment_intent(self, pi_id: str) -> dict:
+        return self._call("retrieve PaymentIntent", self.client.v1.payment_intents.retrieve, pi_id)
+
+    def confirm_with_card_token(self, pi_id: str, card_token: str) -> dict:
+        """Put the card of a Stripe.js token on the PaymentIntent and confirm it server-side.
+
+        Tokens are what both Stripe.js and localstripe's stand-in create from a card element;
+        the token's card (``card_…``) is a valid ``payment_method`` for a PaymentIntent.
+        """
+        token = self._call("retrieve Token", self.client.v1.tokens.retrieve, card_token)
+        card_id = (token.get("card") or {}).get("id")
+        if not card_id:
+            raise GatewayError(DONOR_MESSAGES["processing_error"], "no_card")
+        self._call("update PaymentIntent", self.client.v1.payment_intents.update, pi_id,
+                   {"payment_method": card_id})
+        return self._call("confirm PaymentIntent", self.client.v1.payment_intents.confirm, pi_id)
+
+    def list_payment_intents(self, created_gte: int | None = None,
+                             starting_after: str | None = None, limit: int = 100):
+        """One page of PaymentIntents: ``(items, has_more, last_id)``; ``created_gte`` is a
+        Unix time and ``last_id`` is what the next page starts after.
+
+        The ``created`` filter is applied here, not sent: localstripe rejects the parameter,
+        and the sweep reads every page anyway.
+        """
+        params = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        page = self._call("list PaymentIntents", self.client.v1.payment_intents.list, params)
+        items = [pi for pi in page.get("data", [])
+                 if created_gte is None or int(pi.get("created", 0)) >= created_gte]
+        last = page["data"][-1]["id"] if page.get("data") else None
+        return items, bool(page.get("has_more")) and last is not None, last
+
+    def create_refund(self, payment_intent: str, amount_fen: int | None = None) -> dict:
+        params = {"payment_intent": payment_intent}
+        if amount_fen is not None:
+            params["amount"] = amount_fen
+        return self._call("create Refund", self.client.v1.refunds.create, params)
+
+    def charge_fee(self, payment_intent: dict) -> int:
+        """The processor fee of the PaymentIntent's charge, from its balance transaction; 0 when
+        Stripe has none yet (localstripe's fee is always 0)."""
+        charge_id = payment_intent.get("latest_charge")
+        if isinstance(charge_id, dict):
+            charge_id = charge_id.get("id")
+        if not charge_id:
+            return 0
+        charge = self._call("retrieve Charge", self.client.v1.charges.retrieve, charge_id)
+        txn_id = charge.get("balance_transaction")
+        if not txn_id:
+            return 0
+        txn = self._call("retrieve BalanceTransaction",
+                         self.client.v1.balance_transactions.retrieve, txn_id)
+        return int(txn.get("fee") or 0)
+
+    @staticmethod
+    def construct_event(payload: bytes, sig_header: str | None, secret: str) -> dict:
+        """Verify the signature and parse the event; :class:`SignatureError` otherwise."""
+        if not sig_header:
+            raise SignatureError(_l("Missing Stripe-Signature header."), "missing_signature")
+        try:
+            event = stripe.Webhook.construct_event(payload, sig_header, secret)
+        except stripe.SignatureVerificationError:
+            raise SignatureError(_l("Invalid Stripe-Signature."), "bad_signature") from None
+        except ValueError:
+            raise SignatureError(_l("The webhook body is not valid JSON."), "bad_payload") from None
+        return _plain(event)

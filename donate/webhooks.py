@@ -1,0 +1,136 @@
+"""Stripe webhook events into donations and the books.
+
+Every verified event is stored by its id; a replay finds the row and changes nothing.
+Processing does not trust the order of arrival: an event about a gift that is still pending
+here (a refund that overtook ``payment_intent.succeeded``) first asks Stripe for the
+PaymentIntent and books it, through the same idempotent booking service.
+"""
+import json
+import logging
+
+import sqlalchemy as sa
+
+from donate import services, state
+from donate.models import Donation, DonationDispute, StripeEvent
+
+log = logging.getLogger(__name__)
+
+
+def _donation_for_pi(session, pi_id: str | None) -> Donation | None:
+    if not pi_id:
+        return None
+    return session.scalar(sa.select(Donation).filter_by(stripe_payment_intent=pi_id))
+
+
+def _on_pi_succeeded(session, gateway, obj: dict) -> str:
+    donation = _donation_for_pi(session, obj.get("id"))
+    if donation is None:
+        return "unknown_payment_intent"
+    booked = services.book_donation_succeeded(
+        session, donation, fee_fen=gateway.charge_fee(obj),
+        when=services.from_unix(obj.get("created")))
+    return "booked" if booked else "already_booked"
+
+
+def _on_pi_failed(session, gateway, obj: dict, event_id: str) -> str:
+    donation = _donation_for_pi(session, obj.get("id"))
+    if donation is None:
+        return "unknown_payment_intent"
+    services.record_payment_failed(session, donation, event_id)
+    return "failed"
+
+
+def _on_pi_canceled(session, gateway, obj: dict) -> str:
+    donation = _donation_for_pi(session, obj.get("id"))
+    if donation is None:
+        return "unknown_payment_intent"
+    donation = services.lock_donation(session, donation.id)
+    donation.status = state.next_status(donation.status, "cancel")
+    return "canceled"
+
+
+def _booked_donation(session, gateway, pi_id: str | None) -> Donation | None:
+    """The donation of ``pi_id``, booked first if Stripe says it was paid."""
+    donation = _donation_for_pi(session, pi_id)
+    if donation is not None and donation.status not in state.BOOKED_STATUSES:
+        services.sync_donation(session, gateway, donation)
+    return donation
+
+
+def _on_charge_refunded(session, gateway, obj: dict) -> str:
+    donation = _booked_donation(session, gateway, obj.get("payment_intent"))
+    if donation is None:
+        return "unknown_payment_intent"
+    refunds = (obj.get("refunds") or {}).get("data") or []
+    if not refunds:
+        # Newer API versions do not embed the refunds: book the difference as one refund.
+        missing = int(obj.get("amount_refunded") or 0) - donation.refunded_fen
+        refunds = [{"id": f"{obj['id']}:{obj.get('amount_refunded')}", "amount": missing}] if missing > 0 else []
+    for refund in refunds:
+        services.book_refund(session, donation, refund["id"], int(refund["amount"]), "stripe")
+    return "refunded"
+
+
+def _on_dispute_created(session, gateway, obj: dict) -> str:
+    donation = _booked_donation(session, gateway, obj.get("payment_intent"))
+    if donation is None:
+        return "unknown_payment_intent"
+    services.open_dispute(session, donation, obj["id"], int(obj["amount"]))
+    return "disputed"
+
+
+def _on_dispute_closed(session, gateway, obj: dict) -> str:
+    dispute = session.scalar(sa.select(DonationDispute).filter_by(stripe_dispute=obj["id"]))
+    if dispute is None:
+        # The "created" event has not arrived (or was lost): open it now, then close it.
+        if _on_dispute_created(session, gateway, obj) != "disputed":
+            return "unknown_payment_intent"
+        dispute = session.scalar(sa.select(DonationDispute).filter_by(stripe_dispute=obj["id"]))
+    if obj.get("status") not in ("won", "lost"):
+        return "ignored"
+    services.close_dispute(session, dispute, won=obj["status"] == "won")
+    return f"dispute_{obj['status']}"
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _on_pi_succeeded,
+    "payment_intent.payment_failed": _on_pi_failed,
+    "payment_intent.canceled": _on_pi_canceled,
+    "charge.refunded": _on_charge_refunded,
+    "charge.dispute.created": _on_dispute_created,
+    "charge.dispute.closed": _on_dispute_closed,
+}
+
+
+def handle_event(session, gateway, event: dict) -> str:
+    """Store and process one verified event; returns what happened (``duplicate`` for a
+    replay). Flushes; the caller commits."""
+    event_id, kind = event["id"], event.get("type", "")
+    if session.scalar(sa.select(StripeEvent.id).filter_by(event_id=event_id)):
+        log.info("stripe event %s (%s) replayed: ignored", event_id, kind)
+        return "duplicate"
+    row = StripeEvent(event_id=event_id, type=kind, payload=json.dumps(event, sort_keys=True))
+    session.add(row)
+    session.flush()
+    handler = HANDLERS.get(kind)
+    obj = (event.get("data") or {}).get("object") or {}
+    if handler is None:
+        row.outcome = "ignored"
+    elif kind == "payment_intent.payment_failed":
+        row.outcome = handler(session, gateway, obj, event_id)
+    else:
+        row.outcome = _guarded(handler, session, gateway, obj)
+    if row.outcome == "unknown_payment_intent":
+        log.warning("stripe event %s (%s) for an unknown PaymentIntent: nothing booked",
+                    event_id, kind)
+    session.flush()
+    return row.outcome
+
+
+def _guarded(handler, session, gateway, obj) -> str:
+    try:
+        return handler(session, gateway, obj)
+    except state.TransitionError as err:
+        # An event that no longer applies (a refund of a refunded gift): keep it, book nothing.
+        log.info("stripe event ignored: %s", err)
+        return "not_applicable"
