@@ -11,6 +11,7 @@ with ``executemany`` in one transaction (in a child process, so that its memory 
 count against the ledger's).
 """
 import argparse
+import inspect
 import json
 import multiprocessing
 import os
@@ -152,8 +153,12 @@ def post_batched(session, drafts, batch: int) -> dict:
             "batched_rows_per_s": round((entries + postings) / seconds, 1)}
 
 
+#: Bulk callers need no entry objects back; use the engine's option for that where it has one.
+_BULK = {"load": False} if "load" in inspect.signature(post_entries).parameters else {}
+
+
 def _post_chunk(session, chunk, entries, postings):
-    post_entries(session, chunk)
+    post_entries(session, chunk, **_BULK)
     session.commit()
     session.expunge_all()  # the ledger never needs yesterday's objects again
     return entries + len(chunk), postings + sum(len(d.lines) for d in chunk)

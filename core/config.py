@@ -54,6 +54,26 @@ def _stripe_settings(env) -> dict:
         "STRIPE_JS_URL": env.get("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/"),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", "whsec_local"),
         "STRIPE_PAYMENT_METHOD_TYPES": env.get("STRIPE_PAYMENT_METHOD_TYPES", "card").split(","),
+        "STRIPE_MAX_NETWORK_RETRIES": int(env.get("STRIPE_MAX_NETWORK_RETRIES", "2")),
+        #: What "I'll cover the fee" adds: basis points of the gift plus a fixed part (fen).
+        "STRIPE_FEE_BPS": int(env.get("STRIPE_FEE_BPS", "60")),
+        "STRIPE_FEE_FIXED_FEN": int(env.get("STRIPE_FEE_FIXED_FEN", "0")),
+    }
+
+
+def _giving_settings(env) -> dict:
+    # Card-testing defence on the public donate form.
+    return {
+        "DONATE_RATE_LIMIT_IP": env.get("DONATE_RATE_LIMIT_IP", "20 per minute;200 per hour"),
+        "DONATE_RATE_LIMIT_EMAIL": env.get("DONATE_RATE_LIMIT_EMAIL", "5 per minute;30 per hour"),
+        "DONATE_FAILED_PAYMENT_LIMIT": int(env.get("DONATE_FAILED_PAYMENT_LIMIT", "5")),
+        "DONATE_FAILED_PAYMENT_WINDOW_MINUTES": int(
+            env.get("DONATE_FAILED_PAYMENT_WINDOW_MINUTES", "60")),
+        #: Where links in emails point (the sweep and the outbox run without a request).
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        #: Household personal data: dedupe-hash key and Fernet key (see campaigns/homes/pii.py).
+        "WANJIA_PII_HASH_KEY": env.get("WANJIA_PII_HASH_KEY", ""),
+        "WANJIA_PII_KEY": env.get("WANJIA_PII_KEY", ""),
     }
 
 
@@ -79,7 +99,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     Raises :class:`ConfigError` where the result would be unsafe to serve.
     """
     env = os.environ
-    cfg = {**_app_settings(env, instance_path), **_stripe_settings(env), **_security_settings(env)}
+    cfg = {**_app_settings(env, instance_path), **_stripe_settings(env), **_giving_settings(env),
+           **_security_settings(env)}
     cfg.update(overrides or {})
     local = cfg["DEBUG"] or cfg["TESTING"] or cfg["WANJIA_ENV"] == "development"
     cfg.setdefault("SESSION_COOKIE_SECURE", not local)

@@ -6,6 +6,12 @@ with an accounting date in a closed period. On PostgreSQL, deferred constraint t
 check at commit that every entry balances per currency and per fund, and that no restricted
 fund's holdings are below zero.
 
+The balance check runs once per entry (it used to run once per posting, re-summing the same
+entry four times). That is enough because an entry's postings are sealed when its
+transaction commits: a posting may only be added to an entry beyond the chain head, every
+entry must be within the head by commit, and the head only moves forward. So no later
+posting can unbalance an entry that was checked.
+
 ``attach_triggers`` hooks the DDL to ``create_all`` (tests); migrations call
 ``install_triggers(connection)``. The statements contain no ``%`` on purpose: ``DDL`` and
 the psycopg driver would both read it as a placeholder.
@@ -56,6 +62,10 @@ BEGIN
 END $$""",
     """CREATE OR REPLACE FUNCTION ledger_refuse_closed_posting() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF NEW.entry_id <= (SELECT last_entry_id FROM ledger_chain_heads WHERE id = 1) THEN
+    RAISE EXCEPTION USING ERRCODE = 'check_violation',
+      MESSAGE = 'journal entry ' || NEW.entry_id || ' is already posted: no postings can be added';
+  END IF;
   IF EXISTS (SELECT 1 FROM journal_entries e JOIN periods p
              ON p.month = to_char(e.entry_date, 'YYYY-MM')
              WHERE e.id = NEW.entry_id AND p.status = 'closed') THEN
@@ -68,13 +78,25 @@ END $$""",
 DECLARE bad record;
 BEGIN
   SELECT currency, fund_id, sum(amount) AS total INTO bad FROM postings
-   WHERE entry_id = NEW.entry_id GROUP BY currency, fund_id HAVING sum(amount) <> 0 LIMIT 1;
+   WHERE entry_id = NEW.id GROUP BY currency, fund_id HAVING sum(amount) <> 0 LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'check_violation',
-      MESSAGE = 'journal entry ' || NEW.entry_id || ' does not balance in ' || bad.currency
+      MESSAGE = 'journal entry ' || NEW.id || ' does not balance in ' || bad.currency
                 || ' within fund id ' || bad.fund_id || ' (off by ' || bad.total || ')';
   END IF;
+  IF coalesce((SELECT last_entry_id FROM ledger_chain_heads WHERE id = 1), 0) < NEW.id THEN
+    RAISE EXCEPTION USING ERRCODE = 'check_violation',
+      MESSAGE = 'journal entry ' || NEW.id || ' is beyond the chain head: post through the ledger';
+  END IF;
   RETURN NULL;
+END $$""",
+    """CREATE OR REPLACE FUNCTION ledger_head_only_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.last_entry_id < OLD.last_entry_id THEN
+    RAISE EXCEPTION USING ERRCODE = 'check_violation',
+      MESSAGE = 'the ledger chain head only moves forward';
+  END IF;
+  RETURN NEW;
 END $$""",
     """CREATE OR REPLACE FUNCTION ledger_check_restricted_fund() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE held bigint;
@@ -104,14 +126,20 @@ POSTGRESQL = {
         _pg_append_only("journal_entries"),
         "CREATE OR REPLACE TRIGGER journal_entries_open_period BEFORE INSERT ON journal_entries "
         "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_closed_entry()",
+        "DROP TRIGGER IF EXISTS journal_entries_balanced ON journal_entries",
+        "CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT ON journal_entries "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_entry_balanced()",
     ],
     "postings": [
         _pg_append_only("postings"),
         "CREATE OR REPLACE TRIGGER postings_open_period BEFORE INSERT ON postings "
         "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_closed_posting()",
+        # Replaced by journal_entries_balanced: one check per entry, not one per posting.
         "DROP TRIGGER IF EXISTS postings_balanced ON postings",
-        "CREATE CONSTRAINT TRIGGER postings_balanced AFTER INSERT ON postings "
-        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_entry_balanced()",
+    ],
+    "ledger_chain_heads": [
+        "CREATE OR REPLACE TRIGGER ledger_chain_heads_forward BEFORE UPDATE ON ledger_chain_heads "
+        "FOR EACH ROW EXECUTE FUNCTION ledger_head_only_forward()",
     ],
     "balances": [
         "DROP TRIGGER IF EXISTS balances_restricted_non_negative ON balances",

@@ -138,6 +138,7 @@ def test_login_with_the_token_from_the_page_works(csrf_app):
 
 def test_json_post_needs_the_header_token(csrf_app):
     client = csrf_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     refused = client.post("/_test/echo", json={"a": 1})
     assert refused.status_code == 400
     assert refused.get_json()["message"] == CSRF_MESSAGE
@@ -172,6 +173,7 @@ def test_every_post_route_refuses_a_missing_token_except_the_webhook(csrf_app, d
     user = create_user("all@example.org", PASSWORD, list(ROLES))
     db.session.commit()
     client = csrf_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     login_with_token(client, user.email)
     failures = []
     for rule in _post_rules(csrf_app):
