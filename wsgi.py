@@ -46,25 +46,30 @@ def configure_extensions(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from campaigns.homes.views import bp as homes_bp
     from campaigns.views import bp as campaigns_bp
+    from campaigns.wishes.views import bp as wishes_staff_bp
     from core.views import bp as core_bp
+    from donate.backoffice import bp as donations_bp
     from donate.giving import bp as giving_bp
     from donate.transparency import bp as transparency_bp
     from donate.views import bp as donate_bp
+    from donate.wishes import bp as wishes_bp
     from ledger.views import bp as ledger_bp
 
     for bp in (core_bp, ledger_bp, campaigns_bp, homes_bp, donate_bp, giving_bp,
-               transparency_bp):
+               transparency_bp, wishes_staff_bp, wishes_bp, donations_bp):
         app.register_blueprint(bp)
     # The navigation shows a section's link only once that section has an index page.
     app.jinja_env.globals["url_endpoints"] = app.view_functions
 
 
 def configure_cli(app: Flask) -> None:
+    from campaigns.wishes.cli import wishes_cli
     from core.cli import users_cli
     from donate.cli import register_donate_cli
     from ledger.cli import ledger_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(wishes_cli)
     # demo, payments and outbox: at the top, since seeding and paying touch every layer.
     register_donate_cli(app)

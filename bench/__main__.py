@@ -1,6 +1,6 @@
 """``python -m bench``: run every benchmark module, print its table, write the JSON.
 
-Options are passed to every module that accepts them (``--postings 2000 --engine sqlite``
+Options are passed to every module (each reads the ones it knows) (``--postings 2000 --engine sqlite``
 for a quick look); the results go to ``bench/results/latest.json`` (or ``--json PATH``).
 """
 import argparse
@@ -32,8 +32,11 @@ def main(argv=None) -> int:
     modules = benchmark_modules()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--json", default=str(HERE / "results" / "latest.json"))
+    # Options are shared: a module adds its own only if no earlier module added them
+    # (bench.ledger defines --postings and friends; the others read what they need).
     for module in modules:
-        module.add_arguments(parser.add_argument_group(module.__name__))
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(parser.add_argument_group(module.__name__))
     args = vars(parser.parse_args(argv))
     out = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "python": platform.python_version(), "machine": platform.machine(),

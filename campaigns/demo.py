@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from campaigns import services
 from campaigns.homes.demo import seed_homes
 from campaigns.homes.pii import current_keys
+from campaigns.wishes.demo import seed_wishes
 from core.auth import User, UserRole
 from ledger.chart import seed_chart
 from ledger.posting import ensure_fund
@@ -137,5 +138,6 @@ def seed_office(session, pii_keys=None) -> dict:
     staff, finance = (session.scalar(sa.select(User).where(User.email == email))
                       for email in ("staff@demo.wanjia", "finance@demo.wanjia"))
     homes = seed_homes(session, pii_keys or current_keys(), staff, finance)
+    seed_wishes(session)  # the funded ones wait for donate.wishes.seed_wish_gifts
     session.flush()
     return {"users": users, "funds": funds, "campaigns": campaigns, "homes": homes}

@@ -6,8 +6,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from campaigns.demo import seed_office
+from campaigns.homes.demo import seed_deliveries
 from core.extensions import db
 from donate.demo import seed_gifts
+from donate.wishes import seed_wish_gifts
 from donate.giving import gateway
 from donate.outbox import send_outbox
 from donate.services import sweep_payments
@@ -53,6 +55,10 @@ def seed_command():
     result = seed_office(db.session)
     db.session.commit()
     made = seed_gifts(db.session)
+    db.session.commit()
+    # Packs can be delivered and wishes funded only once gifts are in the books.
+    seed_deliveries(db.session)
+    seed_wish_gifts(db.session)
     db.session.commit()
     click.echo(f"demo office ready; {made} new demo gift(s) booked")
     for line in _login_lines(result):

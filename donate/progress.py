@@ -17,6 +17,7 @@ from sqlalchemy.orm import object_session
 
 from campaigns.homes.distribution import count_homes_helped
 from campaigns.models import Campaign
+from campaigns.wishes.services import wish_counts as count_wishes
 from donate.models import COUNTED_STATUSES, Donation
 
 #: How many gifts the donor wall shows.
@@ -115,3 +116,11 @@ def recent_gifts(session, campaign: Campaign, limit: int = WALL_SIZE) -> list[Do
 def wall_name(donation: Donation) -> str:
     """The name the donor wall may show; "" for an anonymous or nameless gift."""
     return "" if donation.anonymous else (donation.donor_name or "").strip()
+
+
+def wish_counts(campaign: Campaign) -> dict | None:
+    """``{open, reserved, funded, delivered}`` of a wish drive's wishes; None for other drives."""
+    session = object_session(campaign)
+    if campaign.kind != "wish" or session is None:
+        return None
+    return count_wishes(session, campaign.id)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from campaigns.wishes.services import settle_wish_gift
 from core.auth import utcnow
 from core.i18n import money
 from donate import booking, receipts, state
@@ -161,6 +162,7 @@ def book_donation_succeeded(session, donation, *, fee_fen: int = 0,
     donation.entry_id = entry.id
     # The receipt's year is the books' year (Shanghai), like the entry's date.
     donation.receipt_number = receipts.take_receipt_number(session, entry.entry_date.year)
+    settle_wish_gift(session, donation)  # a gift for a micro-wish funds it, or is redirected
     _queue_receipt(session, donation)
     session.flush()
     log.info("donation %s booked: entry %s, receipt %s", donation.id, entry.id,

@@ -87,4 +87,6 @@ def campaign_api(slug: str):
         return jsonify(error="not_found", message=_("No such campaign.")), 404
     body = {"slug": found.slug, "kind": found.kind, "status": found.status}
     body.update(progress.campaign_progress(db.session, found).as_dict())
+    if found.kind == "wish":
+        body["wishes"] = progress.wish_counts(found)
     return jsonify(body)

@@ -222,12 +222,12 @@ def test_navigation_shows_only_the_sections_the_role_may_open(client, login, rol
     login(role)
     html = page(client.get("/?lang=en"))
     assert "Log out" in html and "Staff login" not in html
-    for endpoint, label in (("campaigns.index", "Staff"), ("ledger.index", "Finance"), ("core.admin.users", "Accounts")):
+    for endpoint, label in (("campaigns.index", "Campaigns"), ("homes.index", "Homes"), ("donations.index", "Donations"), ("wishes_staff.index", "Wishes"), ("ledger.index", "Finance"), ("core.admin.users", "Accounts")):
         exists = endpoint in client.application.view_functions
         allowed = exists and role in endpoint_roles(client.application, endpoint)
         assert (f">{label}</a>" in html) == allowed, endpoint
     if "campaigns.index" in client.application.view_functions and role == "staff":
-        assert '<a href="/staff/">Staff</a>' in html
+        assert '<a href="/staff/">Campaigns</a>' in html
 
 
 def test_static_assets_are_served_locally(client):

@@ -79,3 +79,17 @@ class DeliveryForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300, message=TOO_LONG)])
 
 
+
+
+class RecipeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)])
+    fund_code = SelectField(_l("Goods fund"), choices=[])
+    items = TextAreaField(
+        _l("Items"), description=_l("One line per item: goods number, quantity — e.g. 1, 4"),
+        validators=[DataRequired(REQUIRED), Length(max=2000, message=TOO_LONG)])
+
+
+class LiaisonForm(FlaskForm):
+    email = StringField(_l("Email of the staff member"),
+                        validators=[DataRequired(REQUIRED), Length(max=254, message=TOO_LONG)])
+    street = StringField(_l("Street/town code"), validators=[DataRequired(REQUIRED), Length(max=12, message=TOO_LONG)])

@@ -13,9 +13,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from campaigns.homes.models import (Disbursement, Distribution, GoodsReceipt, Household,
-                                    PackRecipe, PairedRegion, PurchaseLine, PurchaseOrder, Supplier)
-from campaigns.homes.state import APPROVED
+from campaigns.homes.models import (Disbursement, Distribution, Good, GoodsReceipt, Household,
+                                    PackItem, PackRecipe, PairedRegion, PurchaseLine, PurchaseOrder,
+                                    Supplier)
+from campaigns.homes.state import APPROVED, DRAFT
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,80 @@ def disbursed_by_fund(session, fund_codes) -> dict[str, int]:
     return dict(totals)
 
 
+
+
+# -- staff reports (coverage, inventory, purchases) ------------------------------------------
+
+def _coverage_by(session, column, campaign_id: int) -> list[dict]:
+    """Households registered and served (confirmed delivery in the drive) per ``column``.
+    One pack per household per drive (a unique constraint), so counting the joined
+    distributions counts distinct households served."""
+    served = sa.and_(Distribution.household_id == Household.id, Distribution.campaign_id == campaign_id,
+                     Distribution.delivered_on.is_not(None))
+    rows = session.execute(
+        sa.select(column, sa.func.count(Household.id), sa.func.count(Distribution.id))
+        .outerjoin(Distribution, served).group_by(column).order_by(column))
+    return [{"key": key, "registered": int(reg), "served": int(srv), "missing": int(reg) - int(srv)}
+            for key, reg, srv in rows]
+
+
+def coverage(session, campaign_id: int) -> dict:
+    """不遗漏: who is registered but not yet served in one drive, per street/town and category."""
+    by_street = _coverage_by(session, Household.street_code, campaign_id)
+    total = {k: sum(r[k] for r in by_street) for k in ("registered", "served", "missing")}
+    return {"by_street": by_street, "by_category": _coverage_by(session, Household.category, campaign_id),
+            "total": total}
+
+
+def _received_by_lot(session) -> list:
+    return list(session.execute(
+        sa.select(Good.id, GoodsReceipt.lot_number, sa.func.sum(GoodsReceipt.quantity))
+        .join(PurchaseLine, PurchaseLine.id == GoodsReceipt.line_id)
+        .join(Good, Good.id == PurchaseLine.good_id)
+        .group_by(Good.id, GoodsReceipt.lot_number).order_by(Good.id, GoodsReceipt.lot_number)))
+
+
+def _delivered_units(session) -> dict[int, tuple[int, int]]:
+    """good id → (packs delivered that hold it, units in them), over every drive."""
+    rows = session.execute(
+        sa.select(PackItem.good_id, sa.func.count(Distribution.id), sa.func.sum(PackItem.quantity))
+        .join(Distribution, Distribution.recipe_id == PackItem.recipe_id)
+        .where(Distribution.delivered_on.is_not(None)).group_by(PackItem.good_id))
+    return {good: (int(packs), int(units or 0)) for good, packs, units in rows}
+
+
+def inventory(session) -> dict:
+    """Units received per item and lot, and per item: received − delivered (packs × the
+    recipe's quantity of the item) = on hand. Deliveries do not record a lot, so the units
+    delivered are known per item only; the lot table shows what was received."""
+    lots = _received_by_lot(session)
+    goods = {g.id: g for g in session.scalars(sa.select(Good).order_by(Good.id))}
+    delivered, received = _delivered_units(session), defaultdict(int)
+    for good_id, _lot, qty in lots:
+        received[good_id] += int(qty)
+    items = [{"good": g, "received": received[g.id], "packs": delivered.get(g.id, (0, 0))[0],
+              "delivered": delivered.get(g.id, (0, 0))[1],
+              "on_hand": received[g.id] - delivered.get(g.id, (0, 0))[1]}
+             for g in goods.values() if g.id in received or g.id in delivered]
+    return {"items": items,
+            "lots": [{"good": goods[g], "lot": lot, "received": int(q)} for g, lot, q in lots]}
+
+
+def purchases_by_supplier(session) -> list[dict]:
+    """Ordered (approved orders and later; drafts are not orders yet), received and paid, in
+    fen, per supplier. Line totals are summed per order first so that the order's received and
+    paid amounts are not counted once per line."""
+    ordered = (sa.select(PurchaseLine.order_id,
+                         sa.func.sum(PurchaseLine.quantity * PurchaseLine.unit_price_fen).label("fen"))
+               .group_by(PurchaseLine.order_id).subquery())
+    live = sa.and_(PurchaseOrder.supplier_id == Supplier.id, PurchaseOrder.status != DRAFT)
+    rows = session.execute(
+        sa.select(Supplier.name, PairedRegion.name, sa.func.count(PurchaseOrder.id),
+                  sa.func.sum(ordered.c.fen), sa.func.sum(PurchaseOrder.received_fen),
+                  sa.func.sum(PurchaseOrder.paid_fen))
+        .join(PairedRegion, PairedRegion.id == Supplier.region_id)
+        .outerjoin(PurchaseOrder, live).outerjoin(ordered, ordered.c.order_id == PurchaseOrder.id)
+        .group_by(Supplier.id, Supplier.name, PairedRegion.name).order_by(Supplier.id))
+    return [{"supplier": s, "region": r, "orders": int(n), "ordered_fen": int(o or 0),
+             "received_fen": int(rc or 0), "paid_fen": int(p or 0), "unpaid_fen": int(rc or 0) - int(p or 0)}
+            for s, r, n, o, rc, p in rows]

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from campaigns.homes import households, models, state, subfunds
 from campaigns.homes import views_goods  # noqa: F401 - registers the goods routes on bp
+from campaigns.homes import views_reports  # noqa: F401 - registers the report routes on bp
 from campaigns.homes.blueprint import bp, form_invalid, refused
 from campaigns.homes.forms import ConfirmImportForm, DecisionForm, DisbursementForm, ImportForm
 from campaigns.homes.goods import parse_price

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from books import gift, post
+from tests.ledger.books import gift, post
 
 from core.extensions import db
 from ledger import chart

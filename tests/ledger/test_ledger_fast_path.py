@@ -3,7 +3,7 @@ ORM entries, and a rollback must leave nothing behind in the session or the book
 import datetime as dt
 
 import sqlalchemy as sa
-from books import OCT, gift
+from tests.ledger.books import OCT, gift
 
 from ledger import chart
 from ledger.balances import account_balance, fund_net_assets

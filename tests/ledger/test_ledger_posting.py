@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from books import OCT, gift, post
+from tests.ledger.books import OCT, gift, post
 
 from ledger import chart
 from ledger.balances import account_balance, fund_balances, fund_net_assets

@@ -8,7 +8,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from books import gift, post
+from tests.ledger.books import gift, post
 from tests.conftest import component_missing
 
 from ledger import chart

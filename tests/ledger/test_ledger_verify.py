@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from books import gift, post
+from tests.ledger.books import gift, post
 
 from ledger import chart
 from ledger.periods import close_period

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from conftest import gift_draft
+from tests.ledger_web.conftest import gift_draft
 from core.extensions import db
 from finance_html import cell, row, text
 from ledger.errors import ClosedPeriod

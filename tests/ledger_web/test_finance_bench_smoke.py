@@ -30,3 +30,17 @@ def test_ledger_benchmark_produces_every_figure(tmp_path):
                                       "trial_balance_now_ms", "trial_balance_as_of_ms",
                                       "verify_s", "peak_rss_mib"}
     assert "one entry per commit, entries/s" in done.stdout
+
+
+def test_make_bench_runs_every_module_and_writes_one_json(tmp_path):
+    out = tmp_path / "latest.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--postings", "2000", "--engine", "sqlite",
+         "--sample", "40", "--runs", "3", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    benchmarks = json.loads(out.read_text())["benchmarks"]
+    assert set(benchmarks) == {"ledger", "schema_floor"}
+    variants = benchmarks["schema_floor"]["variants"]
+    assert len(variants) == 4
+    assert all(v["rows"] == benchmarks["ledger"]["floor"]["rows"] for v in variants.values())
