@@ -60,8 +60,8 @@ def parse_wish_price(text: str, cap_fen: int) -> int:
     except HomesError as err:
         raise state.WishError(err.message, "price") from None
     if fen > cap_fen:
-        raise state.WishError(_l("This drive's wishes cost at most ¥%(cap)s.",
-                                 cap=f"{cap_fen // 100}.{cap_fen % 100:02d}"), "price")
+        cap = "%d.%02d" % divmod(cap_fen, 100)
+        raise state.WishError(_l("This drive's wishes cost at most ¥%(cap)s.", cap=cap), "price")
     return fen
 
 

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 88797b42e676
+Revision ID: 0dbf66bb106e
 Revises: 
-Create Date: 2026-11-29 07:19:59.781624
+Create Date: 2026-11-29 08:33:46.767804
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '88797b42e676'
+revision = '0dbf66bb106e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -336,6 +336,17 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_roles_user_id_users')),
     sa.PrimaryKeyConstraint('user_id', 'role', name=op.f('pk_user_roles'))
     )
+    op.create_table('wish_drive_settings',
+    sa.Column('campaign_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('price_cap_fen', sa.BigInteger(), nullable=False),
+    sa.Column('reservation_minutes', sa.Integer(), nullable=False),
+    sa.Column('refund_late_gifts', sa.Boolean(), nullable=False),
+    sa.Column('pooled_threshold_fen', sa.BigInteger(), nullable=True),
+    sa.CheckConstraint('price_cap_fen > 0', name=op.f('ck_wish_drive_settings_positive_cap')),
+    sa.CheckConstraint('reservation_minutes BETWEEN 1 AND 1440', name=op.f('ck_wish_drive_settings_reservation_range')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_wish_drive_settings_campaign_id_campaigns')),
+    sa.PrimaryKeyConstraint('campaign_id', name=op.f('pk_wish_drive_settings'))
+    )
     op.create_table('donations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=40), nullable=False),
@@ -487,6 +498,41 @@ def upgrade():
     with op.batch_alter_table('supplier_payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_supplier_payments_order_id'), ['order_id'], unique=False)
 
+    op.create_table('wishes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('beneficiary', sa.String(length=40), nullable=False),
+    sa.Column('age_band', sa.String(length=20), nullable=False),
+    sa.Column('street_code', sa.String(length=12), nullable=False),
+    sa.Column('category', sa.String(length=10), nullable=False),
+    sa.Column('story', sa.Text(), nullable=False),
+    sa.Column('item', sa.String(length=120), nullable=False),
+    sa.Column('price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('verified_by', sa.String(length=254), nullable=False),
+    sa.Column('verified_at', sa.DateTime(), nullable=True),
+    sa.Column('reserved_until', sa.DateTime(), nullable=True),
+    sa.Column('funded_donation_id', sa.Integer(), nullable=True),
+    sa.Column('purchase_fen', sa.BigInteger(), nullable=True),
+    sa.Column('supplier', sa.String(length=120), nullable=False),
+    sa.Column('purchase_entry_id', sa.Integer(), nullable=True),
+    sa.Column('receipt_photo', sa.LargeBinary(), nullable=True),
+    sa.Column('receipt_photo_type', sa.String(length=20), nullable=False),
+    sa.Column('thank_you_note', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("category IN ('study', 'daily', 'health', 'culture')", name=op.f('ck_wishes_known_category')),
+    sa.CheckConstraint("status IN ('draft', 'cancelled') OR verified_at IS NOT NULL", name=op.f('ck_wishes_verified_before_public')),
+    sa.CheckConstraint("status IN ('draft', 'open', 'reserved', 'funded', 'purchased', 'delivered', 'closed', 'cancelled')", name=op.f('ck_wishes_known_status')),
+    sa.CheckConstraint('price_fen > 0', name=op.f('ck_wishes_positive_price')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_wishes_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['funded_donation_id'], ['donations.id'], name=op.f('fk_wishes_funded_donation_id_donations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wishes')),
+    sa.UniqueConstraint('funded_donation_id', name=op.f('uq_wishes_funded_donation_id'))
+    )
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.create_index('ix_wishes_campaign_status', ['campaign_id', 'status'], unique=False)
+
     op.create_table('goods_receipts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('line_id', sa.Integer(), nullable=False),
@@ -501,6 +547,42 @@ def upgrade():
     with op.batch_alter_table('goods_receipts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_goods_receipts_line_id'), ['line_id'], unique=False)
 
+    op.create_table('wish_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('wish_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('from_status', sa.String(length=12), nullable=False),
+    sa.Column('to_status', sa.String(length=12), nullable=False),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['wish_id'], ['wishes.id'], name=op.f('fk_wish_events_wish_id_wishes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wish_events'))
+    )
+    with op.batch_alter_table('wish_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wish_events_wish_id'), ['wish_id'], unique=False)
+
+    op.create_table('wish_reservations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('wish_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=40), nullable=False),
+    sa.Column('donor_key', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reserved_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('donation_id', sa.Integer(), nullable=True),
+    sa.Column('settled_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("status IN ('held', 'funded', 'expired', 'redirected', 'refund_requested')", name=op.f('ck_wish_reservations_known_status')),
+    sa.ForeignKeyConstraint(['donation_id'], ['donations.id'], name=op.f('fk_wish_reservations_donation_id_donations')),
+    sa.ForeignKeyConstraint(['wish_id'], ['wishes.id'], name=op.f('fk_wish_reservations_wish_id_wishes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wish_reservations')),
+    sa.UniqueConstraint('donation_id', name=op.f('uq_wish_reservations_donation_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_wish_reservations_token'))
+    )
+    with op.batch_alter_table('wish_reservations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wish_reservations_wish_id'), ['wish_id'], unique=False)
+        batch_op.create_index('uq_wish_reservations_one_funded', ['wish_id'], unique=True, sqlite_where=sa.text("status = 'funded'"), postgresql_where=sa.text("status = 'funded'"))
+
     # ### end Alembic commands ###
     # Triggers that ledger/schema.py attaches with after_create events do not fire
     # under Alembic: install them now that their tables exist.
@@ -511,10 +593,23 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('wish_reservations', schema=None) as batch_op:
+        batch_op.drop_index('uq_wish_reservations_one_funded', sqlite_where=sa.text("status = 'funded'"), postgresql_where=sa.text("status = 'funded'"))
+        batch_op.drop_index(batch_op.f('ix_wish_reservations_wish_id'))
+
+    op.drop_table('wish_reservations')
+    with op.batch_alter_table('wish_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wish_events_wish_id'))
+
+    op.drop_table('wish_events')
     with op.batch_alter_table('goods_receipts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_goods_receipts_line_id'))
 
     op.drop_table('goods_receipts')
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.drop_index('ix_wishes_campaign_status')
+
+    op.drop_table('wishes')
     with op.batch_alter_table('supplier_payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supplier_payments_order_id'))
 
@@ -547,6 +642,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_donations_campaign_id'))
 
     op.drop_table('donations')
+    op.drop_table('wish_drive_settings')
     op.drop_table('user_roles')
     with op.batch_alter_table('suppliers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppliers_region_id'))
