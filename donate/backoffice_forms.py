@@ -6,12 +6,12 @@ services minor units only.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length
 
 from core.forms import REQUIRED, TOO_LONG
 from donate import state
+from donate.forms import parse_gift as parse_refund
 from ledger.forms import QueryForm
-from ledger.money import Money, MoneyError
 
 
 class DonationFilterForm(QueryForm):
@@ -43,21 +43,6 @@ class DonationFilterForm(QueryForm):
     @property
     def text(self) -> str:
         return (self.q.data or "").strip()[:100]
-
-
-def parse_refund(text: str, currency: str) -> int:
-    """Fen of a positive refund typed in yuan; ``ValidationError`` with a clear message."""
-    text = (text or "").strip().replace("¥", "").replace("，", "").replace(",", "")
-    if not text:
-        raise ValidationError(_l("Please enter an amount."))
-    try:
-        amount = Money.parse(text, currency, allow_negative=True).amount
-    except MoneyError:
-        raise ValidationError(_l("Enter an amount in yuan, like 50 or 12.50 "
-                                 "(at most two decimal places).")) from None
-    if amount <= 0:
-        raise ValidationError(_l("The amount must be more than zero."))
-    return amount
 
 
 class RefundForm(FlaskForm):

@@ -146,19 +146,29 @@ def decode_upload(raw: bytes) -> str:
 
 def parse_rows(text: str) -> list[dict]:
     """``[{line, fields…}]`` from CSV text with a header row; HomesError if unusable."""
+    return read_csv_table(text, HEADERS, set(HouseholdInput.__dataclass_fields__), MAX_ROWS,
+                          _l("At most %(max)d households per file.", max=MAX_ROWS), HomesError)
+
+
+def read_csv_table(text: str, headers: dict, required: set, max_rows: int, too_many, error):
+    """Rows of a CSV with a header row, columns renamed by ``headers`` (English or Chinese).
+
+    Shared by every import: ``error(message, "file")`` is raised for a missing column or
+    more than ``max_rows`` rows; blank lines are skipped; each row keeps its line number.
+    """
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    fields = [HEADERS.get((h or "").strip().lower(), HEADERS.get((h or "").strip())) for h in header or []]
-    missing = set(HouseholdInput.__dataclass_fields__) - set(fields)
+    header = next(reader, None) or []
+    fields = [headers.get((h or "").strip().lower(), headers.get((h or "").strip())) for h in header]
+    missing = set(required) - set(fields)
     if missing:
-        raise HomesError(_l("The header row must name these columns: %(cols)s.",
-                            cols=", ".join(sorted(missing))), "file")
+        raise error(_l("The header row must name these columns: %(cols)s.",
+                       cols=", ".join(sorted(missing))), "file")
     rows = []
     for values in reader:
         if not any(v.strip() for v in values):
             continue
-        if len(rows) >= MAX_ROWS:
-            raise HomesError(_l("At most %(max)d households per file.", max=MAX_ROWS), "file")
+        if len(rows) >= max_rows:
+            raise error(too_many, "file")
         row = {f: (values[i].strip() if i < len(values) else "") for i, f in enumerate(fields) if f}
         rows.append({"line": reader.line_num, **row})
     return rows

@@ -1,12 +1,10 @@
 """CSV import of wishes: the upload decoded as the households import decodes it (UTF-8 or
 GBK), headers in English or Chinese, one dict per row with its line number. Checking each row
 is :func:`campaigns.wishes.services.import_wishes`'s job; this module only reads the file."""
-import csv
-import io
 
 from flask_babel import lazy_gettext as _l
 
-from campaigns.homes.households import decode_upload
+from campaigns.homes.households import decode_upload, read_csv_table
 from campaigns.homes.state import HomesError
 from campaigns.wishes.state import WishError
 
@@ -27,22 +25,10 @@ def parse_wish_csv(raw: bytes) -> list[dict]:
         text = decode_upload(raw)
     except HomesError as err:
         raise WishError(err.message, "file") from None
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None) or []
-    fields = [HEADERS.get((h or "").strip().lower(), HEADERS.get((h or "").strip())) for h in header]
-    missing = set(REQUIRED) - set(fields)
-    if missing:
-        raise WishError(_l("The header row must name these columns: %(cols)s.",
-                           cols=", ".join(sorted(missing))), "file")
-    rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise WishError(_l("At most %(max)d wishes per file.", max=MAX_ROWS), "file")
-        row = {f: (values[i].strip() if i < len(values) else "") for i, f in enumerate(fields) if f}
+    rows = read_csv_table(text, HEADERS, set(REQUIRED), MAX_ROWS,
+                          _l("At most %(max)d wishes per file.", max=MAX_ROWS), WishError)
+    for row in rows:
         row["category"] = CATEGORY_ZH.get(row.get("category", ""), row.get("category", ""))
-        rows.append({"line": reader.line_num, **row})
     if not rows:
         raise WishError(_l("The file has no wishes in it."), "file")
     return rows

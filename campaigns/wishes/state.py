@@ -37,7 +37,7 @@ REDIRECTED, REFUND_REQUESTED = "redirected", "refund_requested"
 RESERVATION_STATUSES = (HELD, RES_FUNDED, EXPIRED, REDIRECTED, REFUND_REQUESTED)
 
 STATUS_LABELS = {
-    DRAFT: _l("Draft"), OPEN: _l("Open"), RESERVED: _l("Being funded"), FUNDED: _l("Funded"),
+    DRAFT: _l("Draft"), OPEN: _l("Waiting for a donor"), RESERVED: _l("Being funded"), FUNDED: _l("Funded"),
     PURCHASED: _l("Bought"), DELIVERED: _l("Delivered"), CLOSED: _l("Closed"),
     CANCELLED: _l("Cancelled"),
 }
