@@ -83,7 +83,8 @@ def test_a_drive_that_refunds_late_gifts_marks_them_for_staff(make_wish, drive, 
     _wish, late_gift, _first = _late_pair(make_wish, now)
     late = db.session.scalar(sa.select(WishReservation).filter_by(donation_id=late_gift.id))
     assert late.status == "refund_requested"
-    assert "We will refund your gift in full." in _outbox("wish-late:")[0].body
+    # Emails go out in the default locale, Chinese: "We will refund your gift in full."
+    assert "我们将全额退还您的捐款。" in _outbox("wish-late:")[0].body
     login("staff")
     html = client.get(f"/staff/wishes/drives/{drive.slug}?lang=en").get_data(as_text=True)
     assert f"Gift #{late_gift.id} for wish #{late.wish_id}" in html
