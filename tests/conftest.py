@@ -200,3 +200,19 @@ def dummy_url():
         return rule.build(values, append_unknown=False)[1]
 
     return build
+
+
+#: The service actions that take a new campaign to each status.
+STATUS_PATH = {"draft": [], "live": ["publish"], "paused": ["publish", "pause"],
+               "closed": ["publish", "close"]}
+
+
+def campaign_in_status(status: str, **fields):
+    """A campaign created and moved to ``status`` through the campaign services; committed."""
+    from campaigns import services
+
+    campaign = services.create_campaign(db.session, services.CampaignInput(**fields))
+    for action in STATUS_PATH[status]:
+        services.change_status(db.session, campaign, action)
+    db.session.commit()
+    return campaign

@@ -1,6 +1,8 @@
 """Fixtures for the staff campaign tests: the ledger's funds, and campaigns in each status."""
 import pytest
 
+from tests.conftest import campaign_in_status
+
 from core.extensions import db
 
 
@@ -37,20 +39,12 @@ def funds(app):
 @pytest.fixture
 def make_campaign(funds):
     """``make_campaign(status="draft", **fields)``: a campaign moved to ``status`` by the services."""
-    from campaigns import services
-
-    path = {"draft": [], "live": ["publish"], "paused": ["publish", "pause"],
-            "closed": ["publish", "close"]}
 
     def make(status="draft", **fields):
         fields.setdefault("slug", f"drive-{status}")
         fields.setdefault("title_zh", "冬季帮困")
         fields.setdefault("designation_funds", ("SF-LJZ",))
-        campaign = services.create_campaign(db.session, services.CampaignInput(**fields))
-        for action in path[status]:
-            services.change_status(db.session, campaign, action)
-        db.session.commit()
-        return campaign
+        return campaign_in_status(status, **fields)
 
     return make
 

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import campaign_in_status
 import requests
 
 from core.extensions import db
@@ -135,21 +137,13 @@ def funds(app):
 @pytest.fixture
 def make_drive(funds):
     """``make_drive(status="live", **fields)``: a drive moved to ``status`` by its services."""
-    from campaigns import services
-
-    path = {"draft": [], "live": ["publish"], "paused": ["publish", "pause"],
-            "closed": ["publish", "close"]}
 
     def make(status="live", **fields):
         fields.setdefault("slug", f"drive-{status}")
         fields.setdefault("title_zh", "万人捐、帮万家")
         fields.setdefault("title_en", "10,000 donors help 10,000 homes")
         fields.setdefault("designation_funds", ("SF-LJZ", "GOODS-YN"))
-        campaign = services.create_campaign(db.session, services.CampaignInput(**fields))
-        for action in path[status]:
-            services.change_status(db.session, campaign, action)
-        db.session.commit()
-        return campaign
+        return campaign_in_status(status, **fields)
 
     return make
 
