@@ -21,7 +21,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot core ledger campaigns donate templates
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot core ledger campaigns donate finance templates
 
 update-messages: extract-messages
 	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
