@@ -49,5 +49,12 @@ test: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# The trust tests pushed hard (issue #10): 20x the hypothesis and schemathesis examples, and
+# the bank test on PostgreSQL with SOAK_OPS operations (CI runs a few hundred). -s shows the
+# bank test's seed and summary.
+SOAK_OPS ?= 5000
+soak: setup
+	HYPOTHESIS_PROFILE=soak WANJIA_BANK_OPS=$(SOAK_OPS) $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/trust $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

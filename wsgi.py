@@ -43,33 +43,62 @@ def configure_extensions(app: Flask) -> None:
     security.init_app(app)
 
 
-def configure_blueprints(app: Flask) -> None:
-    from campaigns.homes.views import bp as homes_bp
-    from campaigns.views import bp as campaigns_bp
-    from campaigns.wishes.views import bp as wishes_staff_bp
-    from core.views import bp as core_bp
-    from donate.backoffice import bp as donations_bp
-    from donate.giving import bp as giving_bp
-    from donate.transparency import bp as transparency_bp
-    from donate.views import bp as donate_bp
-    from donate.wishes import bp as wishes_bp
-    from ledger.views import bp as ledger_bp
+#: Every blueprint as (module, what it serves), bottom layer first. Modules are imported
+#: only when an app is built, so that importing ``wsgi`` touches nothing.
+BLUEPRINTS = (
+    ("core.views", "login, errors; /admin/users inside it"),
+    ("core.audit_views", "/audit: the finance audit log, admins and auditors"),
+    ("ledger.views", "/finance: trial balance, accounts, funds, entries, periods"),
+    ("campaigns.views", "/staff: campaigns and designations"),
+    ("campaigns.homes.views", "/staff/homes: sub-funds, goods, households, deliveries"),
+    ("campaigns.wishes.views", "/staff/wishes: wish drives"),
+    ("campaigns.matching.views", "/staff/matching: sponsors, pledges, review, statements"),
+    ("campaigns.teams.views", "/staff/teams/<campaign>: teams"),
+    ("donate.views", "/, /c/<slug>, the JSON API"),
+    ("donate.giving", "donate, pay, thank-you, receipts, the Stripe webhook"),
+    ("donate.transparency", "where the money went"),
+    ("donate.wishes", "the public wish board"),
+    ("donate.teams_views", "/c/<slug>/teams, /c/<slug>/t/<team> (一起捐)"),
+    ("donate.donor", "/donor: a donor's gifts and monthly plans, signed in by link"),
+    ("donate.yearend_views", "/statements/<token>: year-end statements; the finance batch"),
+    ("donate.openapi", "/api/v1/openapi.json"),
+    ("donate.backoffice", "/finance/donations"),
+    ("finance.bank_views", "/finance/bank"),
+    ("finance.approvals_views", "/finance/approvals"),
+    ("finance.offline_views", "/finance/offline-gifts"),
+    ("finance.stripe_views", "/finance/stripe"),
+    ("finance.close_views", "/finance/close/<YYYY-MM>"),
+    ("finance.statements", "/finance/statements"),
+)
+#: Modules with a second, public blueprint beside their staff one.
+EXTRA_BLUEPRINTS = (("campaigns.matching.views", "public_bp"),)
 
-    for bp in (core_bp, ledger_bp, campaigns_bp, homes_bp, donate_bp, giving_bp,
-               transparency_bp, wishes_staff_bp, wishes_bp, donations_bp):
-        app.register_blueprint(bp)
+#: Command groups as (module, attribute).
+COMMANDS = (
+    ("core.cli", "users_cli"), ("core.backup", "backup_cli"), ("ledger.cli", "ledger_cli"),
+    ("campaigns.wishes.cli", "wishes_cli"), ("campaigns.matching.cli", "matching_cli"),
+    ("campaigns.homes.pii_rotation", "homes_cli"), ("donate.yearend_cli", "donors_cli"),
+    ("finance.stripe_cli", "stripe_recon_cli"),
+)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for module, _serves in BLUEPRINTS:
+        app.register_blueprint(import_module(module).bp)
+    for module, name in EXTRA_BLUEPRINTS:
+        app.register_blueprint(getattr(import_module(module), name))
     # The navigation shows a section's link only once that section has an index page.
     app.jinja_env.globals["url_endpoints"] = app.view_functions
 
 
 def configure_cli(app: Flask) -> None:
-    from campaigns.wishes.cli import wishes_cli
-    from core.cli import users_cli
-    from donate.cli import register_donate_cli
-    from ledger.cli import ledger_cli
+    from importlib import import_module
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(ledger_cli)
-    app.cli.add_command(wishes_cli)
+    from donate.cli import register_donate_cli
+
+    for module, name in COMMANDS:
+        app.cli.add_command(getattr(import_module(module), name))
     # demo, payments and outbox: at the top, since seeding and paying touch every layer.
     register_donate_cli(app)

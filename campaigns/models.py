@@ -46,6 +46,8 @@ class Campaign(db.Model):
     preset_amounts: Mapped[str] = mapped_column(sa.String(200), default="5000,10000,20000,50000")
     min_gift_fen: Mapped[int] = mapped_column(sa.BigInteger, default=100)
     max_gift_fen: Mapped[int] = mapped_column(sa.BigInteger, default=5_000_000)
+    #: Whether the public may start a team (一起捐) on this campaign; staff always may.
+    teams_open: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     designations: Mapped[list["Designation"]] = relationship(
         back_populates="campaign", order_by="Designation.position", cascade="all, delete-orphan"

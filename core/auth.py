@@ -1,7 +1,9 @@
 """Users, roles, password hashing and the login lock-out."""
+import hashlib
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,6 +60,25 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
+
+
+class LoginThrottle(db.Model):
+    """Failed logins for an email that has no active account.
+
+    Counted like a real account's, so that an unknown email is locked out after the same
+    number of failures, with the same message: the lock-out cannot tell an attacker which
+    accounts exist.
+    """
+
+    __tablename__ = "login_throttles"
+
+    #: sha256 (hex) of the lower-cased email: what people type there (sometimes a password)
+    #: is not kept.
+    email_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: Consecutive failures since the last lock-out (as ``User.failed_logins``).
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: While in the future, every attempt with this email gets the lock-out message.
+    locked_until: Mapped[datetime | None]
 
 
 class UserRole(db.Model):
@@ -129,20 +150,48 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
     The message never says whether the email is known.
     """
     now = now or utcnow()
-    user = db.session.scalar(sa.select(User).filter_by(email=(email or "").strip().lower()))
+    email = (email or "").strip().lower()
+    user = db.session.scalar(sa.select(User).filter_by(email=email))
     if user is None or not user.active:
-        # Spend the same time as a real check so that timing does not reveal the account.
+        # Spend the same time as a real check so that timing does not reveal the account,
+        # and count the failure the same way (see LoginThrottle).
         check_password_hash(_DUMMY_HASH, password or "")
-        raise AuthError(_l("Wrong email or password."))
-    if user.locked_until and user.locked_until > now:
-        raise AuthError(_l("Too many failed logins. Try again in 15 minutes."))
+        throttle = _throttle(email)
+        _refuse_if_locked(throttle, now)
+        _count_failure(throttle, now)
+    _refuse_if_locked(user, now)
     if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        raise AuthError(_l("Wrong email or password."))
+        _count_failure(user, now)
     user.failed_logins, user.locked_until = 0, None
     return user
+
+
+WRONG_MESSAGE = _l("Wrong email or password.")
+LOCKED_MESSAGE = _l("Too many failed logins. Try again in 15 minutes.")
+
+
+def _throttle(email: str) -> LoginThrottle:
+    """The email's throttle row, made if missing (INSERT … ON CONFLICT DO NOTHING, so that two
+    failed logins at once cannot collide on the primary key)."""
+    key = hashlib.sha256(email.encode()).hexdigest()
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(LoginThrottle).values(email_hash=key, failed_logins=0)
+                       .on_conflict_do_nothing())
+    return db.session.get(LoginThrottle, key, populate_existing=True, with_for_update=True)
+
+
+def _refuse_if_locked(record, now: datetime) -> None:
+    if record.locked_until and record.locked_until > now:
+        raise AuthError(LOCKED_MESSAGE)
+
+
+def _count_failure(record, now: datetime):
+    """Refuse a failed attempt on ``record`` (a User or a LoginThrottle), locking it on the
+    last one allowed."""
+    record.failed_logins += 1
+    if record.failed_logins >= MAX_FAILED_LOGINS:
+        record.locked_until, record.failed_logins = now + LOCKOUT, 0
+    raise AuthError(WRONG_MESSAGE)
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")

@@ -93,6 +93,33 @@ def _security_settings(env) -> dict:
     }
 
 
+#: Settings whose defaults live next to the code that reads them (``config.get(name, default)``);
+#: the environment may override them. Numbers are whole numbers (fen, days, basis points).
+TUNABLE_INTS = (
+    "BANK_MATCH_WINDOW_DAYS", "FINANCE_HELD_MATCH_DAYS",
+    "CHARITY_MIN_SPENDING_BPS", "CHARITY_MAX_ADMIN_BPS", "CHARITY_ADMIN_EXEMPT_FEN",
+    "RECURRING_MIN_FEN", "RECURRING_MAX_FAILURES",
+    "DONOR_LINK_MINUTES", "DONOR_SESSION_MINUTES", "DONOR_CARD_LINK_DAYS",
+    "MATCHING_BURST_GIFTS", "MATCHING_BURST_MINUTES", "MATCHING_NEAR_MIN_GIFTS",
+    "MATCHING_NEAR_MIN_PCT",
+)
+TUNABLE_STRINGS = (
+    "DONOR_RATE_LIMIT_IP", "DONOR_RATE_LIMIT_EMAIL", "MATCH_PREVIEW_RATE_LIMIT",
+    "TEAMS_RATE_LIMIT", "STATEMENT_FONT",
+)
+
+
+def _tunable_settings(env) -> dict:
+    cfg = {name: env[name] for name in TUNABLE_STRINGS if env.get(name)}
+    for name in TUNABLE_INTS:
+        if env.get(name):
+            try:
+                cfg[name] = int(env[name])
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number, not {env[name]!r}.") from None
+    return cfg
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Read settings from the environment; ``overrides`` (tests) win over both.
 
@@ -100,7 +127,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """
     env = os.environ
     cfg = {**_app_settings(env, instance_path), **_stripe_settings(env), **_giving_settings(env),
-           **_security_settings(env)}
+           **_security_settings(env), **_tunable_settings(env)}
     cfg.update(overrides or {})
     local = cfg["DEBUG"] or cfg["TESTING"] or cfg["WANJIA_ENV"] == "development"
     cfg.setdefault("SESSION_COOKIE_SECURE", not local)

@@ -7,6 +7,7 @@ transaction; the ledger is asked first, in a savepoint, so that a refund the boo
 refuse (a restricted fund that has already spent the gift) never reaches Stripe.
 """
 import logging
+import re
 import uuid
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from flask_login import current_user
 
 from campaigns.models import Campaign
 from core.access import AUDITOR, FINANCE, STAFF, guard_blueprint, requires
+from core.audit import record_audit
 from core.extensions import db
 from core.i18n import money
 from donate import receipts, services, state
@@ -58,7 +60,9 @@ def start_refund(session, gateway, donation, amount_fen: int, by: str,
     except LedgerError:
         log.error("Stripe refunded donation %s but the books refused it", donation.id)
         raise
-    log.info("refund %s of donation %s by %s: %s", refund.stripe_refund, donation.id, by, reason)
+    # The reason is free text: a phone or ID number typed there must not reach the logs.
+    log.info("refund %s of donation %s by %s: %s", refund.stripe_refund, donation.id, by,
+             re.sub(r"[0-9]{6,}", "[number]", reason))
     return refund
 
 
@@ -173,8 +177,11 @@ def refund(donation_id: int):
     if not form.validate_on_submit():
         return _render_show(donation, form, 400)
     try:
+        before = {"status": donation.status, "refunded": donation.refunded_fen}
         done = start_refund(db.session, gateway(), donation, form.amount_fen,
                             current_user.email, form.reason.data.strip())
+        record_audit(db.session, current_user, "donation.refund", donation, before,
+                     {"status": donation.status, "refunded": donation.refunded_fen})
         db.session.commit()
     except (DonationError, TransitionError, LedgerError) as err:
         db.session.rollback()

@@ -35,7 +35,7 @@ def books_date(when: datetime | None = None) -> date:
     return aware.astimezone(BOOKS_TZ).date()
 
 
-def _fee_lines(fund: str, bearer: str, fee: int, currency: str) -> list[Line]:
+def fee_lines(fund: str, bearer: str, fee: int, currency: str) -> list[Line]:
     """Fee ``fee`` (signed: negative reverses) charged to ``bearer`` for a gift in ``fund``."""
     if fee == 0:
         return []
@@ -53,7 +53,7 @@ def gift_draft(*, key: str, day: date, fund: str, fee_fund: str, gross: int, fee
     """The entry of a gift of ``gross`` whose processor kept ``fee``."""
     lines = [Line(chart.PROCESSOR_CLEARING, fund, gross, currency),
              Line(chart.DONATION_INCOME, fund, -gross, currency)]
-    lines += _fee_lines(fund, fee_fund, fee, currency)
+    lines += fee_lines(fund, fee_fund, fee, currency)
     return EntryDraft(date=day, memo=memo, lines=tuple(lines), idempotency_key=key, source=source)
 
 
@@ -78,7 +78,7 @@ def refund_draft(*, key: str, day: date, fund: str, fee_fund: str, amount: int, 
     """The entry of a refund of ``amount`` that also reverses ``fee_share`` of the fee."""
     lines = [Line(chart.DONATION_INCOME, fund, amount, currency),
              Line(chart.PROCESSOR_CLEARING, fund, -amount, currency)]
-    lines += _fee_lines(fund, fee_fund, -fee_share, currency)
+    lines += fee_lines(fund, fee_fund, -fee_share, currency)
     return EntryDraft(date=day, memo=memo, lines=tuple(lines), idempotency_key=key,
                       source="donate", posted_by=posted_by)
 

@@ -7,13 +7,17 @@ from flask.cli import AppGroup
 
 from campaigns.demo import seed_office
 from campaigns.homes.demo import seed_deliveries
+from campaigns.matching.demo import seed_matching
 from core.extensions import db
 from donate.demo import seed_gifts
-from donate.wishes import seed_wish_gifts
 from donate.giving import gateway
 from donate.outbox import send_outbox
+from donate.recurring import sweep_plans
+from donate.recurring_demo import seed_plans
 from donate.services import sweep_payments
 from donate.stripe_gateway import GatewayError
+from donate.teams import seed_teams
+from donate.wishes import seed_pooled_demo_wish, seed_wish_gifts
 
 payments_cli = AppGroup("payments", help="Stripe payments: the sweep that books missed webhooks.")
 outbox_cli = AppGroup("outbox", help="The email outbox.")
@@ -28,10 +32,14 @@ def sweep_command(since: datetime | None):
     try:
         booked = sweep_payments(db.session, gateway(), since, commit=db.session.commit)
         db.session.commit()
+        plans = sweep_plans(db.session, gateway(), commit=db.session.commit)  # monthly gifts
+        db.session.commit()
     except GatewayError as err:
         db.session.rollback()
         raise click.ClickException(f"Stripe could not be reached: {err}") from None
     click.echo(f"booked {booked} payment(s)")
+    click.echo("monthly plans: {checked} checked, {repaired} repaired, {booked} renewal(s) booked, "
+               "{unreachable} not found at Stripe".format(**plans))
 
 
 @outbox_cli.command("send")
@@ -53,12 +61,16 @@ def send_command(limit: int):
 def seed_command():
     """Seed the demo office (campaigns, users) and a few dozen booked gifts; idempotent."""
     result = seed_office(db.session)
+    seed_matching(db.session)  # before the gifts, so that booking them uses part of the pool
     db.session.commit()
     made = seed_gifts(db.session)
+    seed_plans(db.session)
+    seed_teams(db.session)
     db.session.commit()
     # Packs can be delivered and wishes funded only once gifts are in the books.
     seed_deliveries(db.session)
     seed_wish_gifts(db.session)
+    seed_pooled_demo_wish(db.session)
     db.session.commit()
     click.echo(f"demo office ready; {made} new demo gift(s) booked")
     for line in _login_lines(result):

@@ -3,18 +3,23 @@ the view hands the service minor units only."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from ledger.money import Money, MoneyError
 
 CUSTOM = "custom"
+ONCE, MONTHLY = "once", "monthly"
 MESSAGE_MAX = 200
 NAME_MAX = 60
 
 
 def parse_gift(text: str, currency: str) -> int:
     """Fen of a positive amount typed by a donor; ``ValidationError`` with a clear message."""
-    text = (text or "").strip().replace("¥", "").replace("，", "").replace(",", "")
+    # The yuan sign and thousands separators, half- or full-width, as phones type them.
+    text = (text or "").strip()
+    for mark in ("¥", "￥", "，", ","):
+        text = text.replace(mark, "")
     if not text:
         raise ValidationError(_l("Please enter an amount."))
     try:
@@ -39,6 +44,9 @@ class DonateForm(FlaskForm):
     email = EmailField(_l("Email for your receipt"),
                        validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
     cover_fee = BooleanField(_l("I'll cover the card fee"))
+    # -- monthly giving (donate/recurring.py) --
+    frequency = RadioField(_l("How often?"), default=ONCE, choices=[
+        SelectChoice(ONCE, _l("Once")), SelectChoice(MONTHLY, _l("Every month"))])
     #: A honeypot: hidden from people, filled in by bots.
     website = StringField(_l("Leave this empty"))
 

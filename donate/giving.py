@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from campaigns.models import Campaign
 from core.access import PUBLIC, guard_blueprint
 from core.extensions import csrf, db, limiter
-from donate import receipts, services, state
-from donate.forms import DonateForm, VerifyReceiptForm, preset_amounts
+from donate import receipts, recurring, services, state
+from donate.forms import MONTHLY, DonateForm, VerifyReceiptForm, preset_amounts
 from donate.models import Donation
 from donate.stripe_gateway import GatewayError, SignatureError, StripeGateway
+from donate.teams import credit_team
 from donate.webhooks import handle_event
 from ledger.errors import LedgerError
 
@@ -109,7 +110,9 @@ def donate(slug):
         if form.website.data:
             log.warning("card-testing defence: honeypot filled from %s", request.remote_addr)
             abort(400)
-        result = _start_payment(campaign, form)
+        # -- monthly giving: the same form, a plan instead of a PaymentIntent --
+        start = _start_monthly if form.frequency.data == MONTHLY else _start_payment
+        result = start(campaign, form)
         if result is not None:
             return result
     return render_template("giving/donate.html", **_page_context(campaign, form)), (
@@ -126,6 +129,7 @@ def _start_payment(campaign, form):
             donor_name=form.donor_name.data or "", anonymous=form.anonymous.data,
             message=form.message.data or "", email=form.email.data or "",
             client_ip=request.remote_addr or "")
+        credit_team(db.session, donation, request.form.get("team"))  # -- teams: the soft credit --
     except (services.DonationError, GatewayError) as err:
         db.session.rollback()
         field = getattr(form, getattr(err, "field", None) or "custom_amount")
@@ -134,6 +138,28 @@ def _start_payment(campaign, form):
     db.session.commit()
     return render_template("giving/pay.html", campaign=campaign, donation=donation,
                            client_secret=pi["client_secret"])
+
+
+# -- monthly giving (donate/recurring.py) --
+
+def _start_monthly(campaign, form):
+    """Create a plan waiting for the card; the card page, or None with form errors."""
+    designation = next((d for d in campaign.designations if str(d.id) == form.designation.data), None)
+    try:
+        plan = recurring.create_plan(
+            db.session, campaign=campaign, designation=designation, gift_fen=form.gift_fen,
+            cover_fee=form.cover_fee.data, email=form.email.data or "",
+            donor_name=form.donor_name.data or "", anonymous=form.anonymous.data,
+            client_ip=request.remote_addr or "")
+    except services.DonationError as err:
+        db.session.rollback()
+        field = getattr(form, err.field or "custom_amount")
+        field.errors = list(field.errors) + [str(err.message)]
+        return None
+    db.session.commit()
+    return render_template("donor/card.html", plan=plan, locale=str(get_locale()),
+                           confirm_url=url_for("donor.monthly_card", token=plan.token),
+                           done_url=url_for("donor.monthly_thanks", token=plan.token))
 
 
 def _donation_by_token_or_404(token: str) -> Donation:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaigns.models import Campaign, Designation
+from campaigns.teams.models import Team  # noqa: F401  (donations.team_id refers to its table)
 from core.auth import utcnow
 from core.extensions import db
 from donate import state
@@ -53,16 +54,28 @@ class Donation(db.Model):
     #: Stored as typed (HTML included) and escaped on display.
     message: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
+    #: Who took a cash or bank-transfer gift for the foundation (offline gifts only).
+    collected_by: Mapped[str] = mapped_column(sa.String(60), default="")
     #: The address the gift was made from; failed payments from it count towards a lock-out.
     client_ip: Mapped[str] = mapped_column(sa.String(45), default="")
+    #: Who gave, for matching's per-donor caps: a hash of the normalised email and phone at
+    #: creation, replaced by ``card:<Stripe card fingerprint>`` at booking when Stripe has one.
+    donor_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     stripe_payment_intent: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     #: Where a gift that is not a PaymentIntent came from (``demo:001``, a bank line), unique.
     source_ref: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: The ledger entry that booked the gift (set on success).
     entry_id: Mapped[int | None]
     receipt_number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    # -- monthly giving (donate/recurring.py) --
+    #: The monthly plan this gift renews (None for a one-off gift).
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recurring_plans.id"), index=True)
+    #: Stripe's ``in_…`` id of the paid invoice: one gift per invoice, however often it is reported.
+    stripe_invoice: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: The team (一起捐) whose page the gift was made through: a soft credit, no ledger entry.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     campaign: Mapped[Campaign] = relationship()
     designation: Mapped[Designation] = relationship()
 

@@ -7,17 +7,24 @@
 * **Donors** are distinct people over the same gifts: distinct lower-cased email, and each
   gift without an email as one donor of its own.
 * **Homes helped** counts distinct households with a confirmed delivery (:func:`homes_helped`).
+* **Matched** (配捐) is kept apart: ``raised_fen`` is the public's gifts only, ``matched_fen`` the
+  sponsors' booked matches net of reversals (held matches are not counted until released), and
+  ``raised_with_matches_fen`` their sum. Pages say "含配捐" whenever they show the sum.
+  ``pledges`` lists the live pledges (in their window) with what is left of each pool.
 
 Every figure is one aggregate query, never a loop over gifts.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import object_session, selectinload
 
 from campaigns.homes.distribution import count_homes_helped
+from campaigns.matching import state as matching_state
+from campaigns.matching.models import Match, MatchingPledge, pledge_campaigns
 from campaigns.models import Campaign
 from campaigns.wishes.services import wish_counts as count_wishes
+from core.auth import utcnow
 from donate.models import COUNTED_STATUSES, Donation
 
 #: How many gifts the donor wall shows.
@@ -25,14 +32,41 @@ WALL_SIZE = 20
 
 
 @dataclass(frozen=True)
+class PledgeLine:
+    """A live matching pledge as donors see it: who matches, at what ratio, what is left."""
+
+    pledge_id: int
+    sponsor_id: int
+    #: Whether the sponsor has a logo to show (matching_public.sponsor_logo serves it).
+    sponsor_has_logo: bool
+    sponsor_zh: str
+    sponsor_en: str
+    ratio_num: int
+    ratio_den: int
+    pool_fen: int
+    pool_remaining_fen: int
+    currency: str
+
+    def sponsor(self, locale: str) -> str:
+        return self.sponsor_en if locale == "en" and self.sponsor_en else self.sponsor_zh
+
+
+@dataclass(frozen=True)
 class Progress:
     currency: str
+    #: The public's gifts only, never the sponsors' matches (see the module docstring).
     raised_fen: int
     goal_fen: int
     donors: int
     donor_goal: int
     homes_helped: int
     homes_goal: int
+    matched_fen: int = 0
+    pledges: tuple[PledgeLine, ...] = field(default=())
+
+    @property
+    def raised_with_matches_fen(self) -> int:
+        return self.raised_fen + self.matched_fen
 
     @staticmethod
     def _percent(value: int, goal: int) -> int:
@@ -52,7 +86,7 @@ class Progress:
         return self._percent(self.homes_helped, self.homes_goal)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"raised_with_matches_fen": self.raised_with_matches_fen}
 
 
 def _totals_query():
@@ -71,34 +105,72 @@ def _totals_query():
     )
 
 
+def _matched_query():
+    """Booked matches per campaign, net of reversals, in the campaign's currency."""
+    net = sa.func.coalesce(sa.func.sum(Match.amount_fen - Match.reversed_fen), 0)
+    return (
+        sa.select(Match.campaign_id, net.label("matched"))
+        .join(Campaign, Campaign.id == Match.campaign_id)
+        .where(Match.status == matching_state.MATCHED, Match.currency == Campaign.currency)
+        .group_by(Match.campaign_id)
+    )
+
+
+def _pledge_lines(session, ids) -> dict[int, list[PledgeLine]]:
+    """The live pledges inside their window, per campaign id, in priority order (one query)."""
+    now = utcnow()
+    rows = session.execute(
+        sa.select(pledge_campaigns.c.campaign_id, MatchingPledge)
+        .join(MatchingPledge, MatchingPledge.id == pledge_campaigns.c.pledge_id)
+        .where(pledge_campaigns.c.campaign_id.in_(ids), MatchingPledge.status == matching_state.LIVE,
+               MatchingPledge.starts_at <= now, MatchingPledge.ends_at > now)
+        .options(selectinload(MatchingPledge.sponsor))
+        .order_by(MatchingPledge.priority, MatchingPledge.id)
+    ).all()
+    out: dict[int, list[PledgeLine]] = {}
+    for campaign_id, p in rows:
+        out.setdefault(campaign_id, []).append(PledgeLine(
+            pledge_id=p.id, sponsor_id=p.sponsor_id, sponsor_has_logo=bool(p.sponsor.logo_type),
+            sponsor_zh=p.sponsor.display_name("zh"),
+            sponsor_en=p.sponsor.display_name("en"), ratio_num=p.ratio_num, ratio_den=p.ratio_den,
+            pool_fen=p.pool_fen, pool_remaining_fen=p.remaining_fen, currency=p.currency))
+    return out
+
+
+def _matching(session, ids) -> tuple[dict[int, int], dict[int, list[PledgeLine]]]:
+    matched = {r.campaign_id: int(r.matched)
+               for r in session.execute(_matched_query().where(Match.campaign_id.in_(ids)))}
+    return matched, _pledge_lines(session, ids)
+
+
 def homes_helped(campaign: Campaign) -> int:
     """Distinct households with a confirmed gift-pack delivery in this campaign."""
     session = object_session(campaign)
     return count_homes_helped(session, campaign.id) if session is not None else 0
 
 
-def _progress(campaign: Campaign, raised: int, donors: int) -> Progress:
+def _progress(campaign: Campaign, row, matched: dict, pledges: dict) -> Progress:
     return Progress(
-        currency=campaign.currency, raised_fen=int(raised), goal_fen=campaign.goal_fen,
-        donors=int(donors), donor_goal=campaign.donor_goal,
+        currency=campaign.currency, raised_fen=int(row.raised) if row else 0,
+        goal_fen=campaign.goal_fen, donors=int(row.donors) if row else 0,
+        donor_goal=campaign.donor_goal,
         homes_helped=homes_helped(campaign), homes_goal=campaign.homes_goal,
+        matched_fen=matched.get(campaign.id, 0), pledges=tuple(pledges.get(campaign.id, ())),
     )
 
 
 def campaign_progress(session, campaign: Campaign) -> Progress:
-    """The progress of one campaign (one query)."""
+    """The progress of one campaign (one query per figure)."""
     row = session.execute(_totals_query().where(Donation.campaign_id == campaign.id)).first()
-    return _progress(campaign, row.raised if row else 0, row.donors if row else 0)
+    return _progress(campaign, row, *_matching(session, [campaign.id]))
 
 
 def progress_by_campaign(session, campaigns) -> dict[int, Progress]:
-    """Progress for many campaigns at once (one query), keyed by campaign id."""
+    """Progress for many campaigns at once (one query per figure), keyed by campaign id."""
     ids = [c.id for c in campaigns]
     rows = {r.campaign_id: r for r in session.execute(_totals_query().where(Donation.campaign_id.in_(ids)))}
-    return {
-        c.id: _progress(c, rows[c.id].raised if c.id in rows else 0, rows[c.id].donors if c.id in rows else 0)
-        for c in campaigns
-    }
+    matched, pledges = _matching(session, ids)
+    return {c.id: _progress(c, rows.get(c.id), matched, pledges) for c in campaigns}
 
 
 def recent_gifts(session, campaign: Campaign, limit: int = WALL_SIZE) -> list[Donation]:

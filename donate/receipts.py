@@ -61,7 +61,28 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * min(len(name) - 1, 4) if len(name) > 1 else name[0] + "*"
 
 
-def receipt_email(donation, number: str, code: str, url: str, amount_text: str) -> tuple[str, str]:
+#: What the receipt email adds when a gift for a micro-wish could not fund it (bilingual,
+#: like the receipt): by the status of the donor's reservation.
+WISH_NOTICES = {
+    "redirected": ("您选择的微心愿已由其他爱心人士圆梦，您的捐赠已计入本次活动的统筹款，用于其他心愿。",
+                   "The wish you chose had just been funded by someone else: your gift has gone "
+                   "to the drive's general pool, for other wishes."),
+    "refund_requested": ("您选择的微心愿已由其他爱心人士圆梦，我们将全额退还您的捐赠。",
+                         "The wish you chose had just been funded by someone else: we are "
+                         "refunding your gift in full."),
+    "refunded": ("您选择的微心愿已由其他爱心人士圆梦，您的捐赠已全额退还。",
+                 "The wish you chose had just been funded by someone else: your gift has been "
+                 "refunded in full."),
+}
+
+
+def wish_notice(reservation_status: str | None) -> tuple[str, ...]:
+    """The receipt email's lines about a wish gift's fate; none when it funded its wish."""
+    return WISH_NOTICES.get(reservation_status or "", ())
+
+
+def receipt_email(donation, number: str, code: str, url: str, amount_text: str,
+                  notice: tuple[str, ...] = (), donor_url: str = "") -> tuple[str, str]:
     """Subject and body of the receipt email, bilingual like the printed receipt."""
     campaign = donation.campaign
     subject = f"捐赠收据 Donation receipt {number}"
@@ -71,10 +92,12 @@ def receipt_email(donation, number: str, code: str, url: str, amount_text: str) 
         "",
         f"感谢您向「{campaign.title_zh}」捐赠 {amount_text}。",
         f"Thank you for your gift of {amount_text} to {campaign.title_en or campaign.title_zh}.",
+        *notice,
         "",
         f"收据编号 Receipt number: {number}",
         f"验证码 Verification code: {code}",
         f"查看收据 View the receipt: {url}",
+        *([f"您的全部捐赠与月捐 All your gifts and monthly plans: {donor_url}"] if donor_url else []),
         "",
         "万家 Wanjia",
     ])

@@ -5,7 +5,6 @@ commits once, so a gift's state, its ledger entry, its receipt number and its re
 are written together or not at all. Every booking is idempotent: the ledger refuses a second
 entry with the same key, and each function first checks the donation's state.
 """
-import dataclasses
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +12,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from campaigns.matching.engine import card_fingerprint_key, donor_fingerprint_for
+from campaigns.matching.services import apply_matches, reverse_matches
 from campaigns.wishes.services import settle_wish_gift
 from core.auth import utcnow
 from core.i18n import money
@@ -23,7 +24,7 @@ from donate.models import (
 from donate.outbox import queue_message
 from donate.stripe_gateway import GatewayError
 from ledger.chart import GENERAL_FUND
-from ledger.errors import ClosedPeriod
+from ledger.periods import post_in_open_month
 from ledger.posting import post_entry
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def create_donation(session, gateway, *, campaign, designation, gift_fen: int, c
         fee_cover_fen=cover, currency=campaign.currency, donor_name=donor_name.strip(),
         anonymous=anonymous, message=message.strip(), email=email.strip().lower(),
         client_ip=client_ip, status=state.PENDING,
+        donor_fingerprint=donor_fingerprint_for(email),
     )
     session.add(donation)
     session.flush()
@@ -124,32 +126,36 @@ def pay_donation(session, gateway, donation, card_token: str) -> str:
     pi = gateway.confirm_with_card_token(donation.stripe_payment_intent, card_token)
     if pi.get("status") == "succeeded":
         book_donation_succeeded(session, donation, fee_fen=gateway.charge_fee(pi),
-                                when=from_unix(pi.get("created")))
+                                when=from_unix(pi.get("created")),
+                                card_fingerprint=gateway.card_fingerprint(pi))
     return pi.get("status", "")
 
 
 # -- succeeding -----------------------------------------------------------------------------
 
-def _fee_fund(donation) -> str:
+def fee_fund(donation) -> str:
     if donation.campaign.fee_bearer == "general":
         return GENERAL_FUND
     return donation.designation.fund_code
 
 
-def _queue_receipt(session, donation) -> None:
+def queue_receipt(session, donation, notice: tuple[str, ...] = ()) -> None:
+    """Queue the receipt email; ``notice`` are extra lines (what became of a wish gift)."""
     secret = current_app.config["SECRET_KEY"]
     code = receipts.receipt_code(secret, donation.receipt_number)
     # Built by hand rather than with url_for: the sweep and the demo seed run without a request.
     base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     url = f"{base}/receipts/{donation.receipt_number}?code={code}"
     subject, body = receipts.receipt_email(
-        donation, donation.receipt_number, code, url, money(donation.amount_fen, donation.currency))
+        donation, donation.receipt_number, code, url, money(donation.amount_fen, donation.currency),
+        notice, donor_url=f"{base}/donor")
     queue_message(session, donation.email, subject, body, f"receipt:{donation.receipt_number}")
 
 
 def book_donation_succeeded(session, donation, *, fee_fen: int = 0,
-                            when: datetime | None = None) -> bool:
-    """Book a paid donation: state, ledger entry, receipt number, receipt email — once.
+                            when: datetime | None = None, card_fingerprint: str = "") -> bool:
+    """Book a paid donation: state, ledger entry, sponsors' matches, receipt number, receipt
+    email — once. ``card_fingerprint`` (Stripe's) replaces the email-based donor fingerprint.
 
     Returns True when this call booked it, False when it was booked already.
     """
@@ -158,12 +164,16 @@ def book_donation_succeeded(session, donation, *, fee_fen: int = 0,
         return False
     donation.status = state.next_status(donation.status, "succeed")
     donation.succeeded_at, donation.fee_fen = when or utcnow(), fee_fen
+    if card_fingerprint:
+        donation.donor_fingerprint = card_fingerprint_key(card_fingerprint)
     entry = _post_gift(session, donation)
     donation.entry_id = entry.id
+    apply_matches(session, donation)  # after the gift's entry: the ledger lock comes first
     # The receipt's year is the books' year (Shanghai), like the entry's date.
     donation.receipt_number = receipts.take_receipt_number(session, entry.entry_date.year)
-    settle_wish_gift(session, donation)  # a gift for a micro-wish funds it, or is redirected
-    _queue_receipt(session, donation)
+    # A gift for a micro-wish funds it, or is redirected (and the receipt says so).
+    reservation = settle_wish_gift(session, donation)
+    queue_receipt(session, donation, receipts.wish_notice(reservation and reservation.status))
     session.flush()
     log.info("donation %s booked: entry %s, receipt %s", donation.id, entry.id,
              donation.receipt_number)
@@ -173,15 +183,12 @@ def book_donation_succeeded(session, donation, *, fee_fen: int = 0,
 def _post_gift(session, donation):
     draft = booking.gift_draft(
         key=donation.booking_key, day=booking.books_date(donation.succeeded_at),
-        fund=donation.designation.fund_code, fee_fund=_fee_fund(donation),
+        fund=donation.designation.fund_code, fee_fund=fee_fund(donation),
         gross=donation.amount_fen, fee=donation.fee_fen, currency=donation.currency,
         memo=f"Gift #{donation.id} to {donation.campaign.slug}")
-    try:
-        return post_entry(session, draft)
-    except ClosedPeriod:
-        # A gift that reaches us after its month was closed is booked today, not refused:
-        # Stripe has the money either way.
-        return post_entry(session, dataclasses.replace(draft, date=booking.books_date()))
+    # A gift that reaches us after its month was closed is booked in the next open month,
+    # not refused: Stripe has the money either way.
+    return post_in_open_month(session, draft)
 
 
 def sync_donation(session, gateway, donation) -> bool:
@@ -195,7 +202,8 @@ def sync_donation(session, gateway, donation) -> bool:
     if pi.get("status") != "succeeded":
         return False
     book_donation_succeeded(session, donation, fee_fen=gateway.charge_fee(pi),
-                            when=from_unix(pi.get("created")))
+                            when=from_unix(pi.get("created")),
+                            card_fingerprint=gateway.card_fingerprint(pi))
     return True
 
 
@@ -244,9 +252,10 @@ def book_refund(session, donation, refund_id: str, amount_fen: int, by: str = "s
     new_status = state.next_status(donation.status, action)
     fee_share = booking.refund_fee_share(donation.fee_fen, donation.amount_fen,
                                          donation.refunded_fen, amount_fen, donation.currency)
+    reverse_matches(session, donation, amount_fen, actor=by)  # before refunded_fen moves
     entry = post_entry(session, booking.refund_draft(
         key=f"stripe:{refund_id}:refund", day=booking.books_date(), posted_by=by,
-        fund=donation.designation.fund_code, fee_fund=_fee_fund(donation), amount=amount_fen,
+        fund=donation.designation.fund_code, fee_fund=fee_fund(donation), amount=amount_fen,
         fee_share=fee_share, currency=donation.currency,
         memo=f"Refund {refund_id} of gift #{donation.id}"))
     refund = DonationRefund(donation_id=donation.id, stripe_refund=refund_id,
@@ -294,6 +303,8 @@ def close_dispute(session, dispute: DonationDispute, won: bool) -> DonationDispu
         outcome=outcome, fund=donation.designation.fund_code, amount=dispute.amount_fen,
         currency=donation.currency, memo=f"Dispute {dispute.stripe_dispute} {outcome}"))
     dispute.status, dispute.closed_entry_id = outcome, entry.id
+    if not won:
+        reverse_matches(session, donation, dispute.amount_fen)
     session.flush()
     return dispute
 
@@ -324,4 +335,5 @@ def _book_swept(session, gateway, pi: dict) -> bool:
     if donation.status in state.BOOKED_STATUSES:
         return False
     return book_donation_succeeded(session, donation, fee_fen=gateway.charge_fee(pi),
-                                   when=from_unix(pi.get("created")))
+                                   when=from_unix(pi.get("created")),
+                                   card_fingerprint=gateway.card_fingerprint(pi))

@@ -141,6 +141,30 @@ class StripeGateway:
                          self.client.v1.balance_transactions.retrieve, txn_id)
         return int(txn.get("fee") or 0)
 
+    # -- matching --
+
+    def card_fingerprint(self, payment_intent: dict) -> str:
+        """The fingerprint of the card that paid (the same card gives the same one across
+        customers), for matching's per-donor caps; "" when there is none (not a card, or
+        Stripe unreachable: the donor's email then stands in, so this never raises)."""
+        charge_id = payment_intent.get("latest_charge")
+        if isinstance(charge_id, dict):
+            charge_id = charge_id.get("id")
+        try:
+            charge = self._call("retrieve Charge", self.client.v1.charges.retrieve, charge_id) \
+                if charge_id else {}
+            card = (charge.get("payment_method_details") or {}).get("card") or {}
+            method = charge.get("payment_method") or payment_intent.get("payment_method")
+            if not card.get("fingerprint") and isinstance(method, str) and method:
+                # localstripe's charges carry no payment_method_details; the method has the card.
+                card = self._call("retrieve PaymentMethod", self.client.v1.payment_methods.retrieve,
+                                  method).get("card") or {}
+        except GatewayError:
+            return ""
+        return str(card.get("fingerprint") or "")
+
+    # -- end matching --
+
     @staticmethod
     def construct_event(payload: bytes, sig_header: str | None, secret: str) -> dict:
         """Verify the signature and parse the event; :class:`SignatureError` otherwise."""
@@ -150,6 +174,123 @@ class StripeGateway:
             event = stripe.Webhook.construct_event(payload, sig_header, secret)
         except stripe.SignatureVerificationError:
             raise SignatureError(_l("Invalid Stripe-Signature."), "bad_signature") from None
-        except ValueError:
+        except (ValueError, AttributeError):  # AttributeError: JSON that is not an object
             raise SignatureError(_l("The webhook body is not valid JSON."), "bad_payload") from None
-        return _plain(event)
+        event = _plain(event)
+        if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+            raise SignatureError(_l("The webhook body is not a Stripe event."), "bad_payload")
+        return event
+
+    # -- Stripe reconciliation (finance/stripe_*.py) --
+
+    def _newest_first_page(self, what: str, fn, params: dict, created_gte, created_lt):
+        """One page of a newest-first list: ``(items in [created_gte, created_lt), has_more,
+        last_id)``. The range is applied here, not sent (localstripe rejects ``created``);
+        the listing stops at the first page that reaches below ``created_gte``."""
+        page = self._call(what, fn, params)
+        data = page.get("data", [])
+        items = [o for o in data
+                 if (created_gte is None or int(o.get("created", 0)) >= created_gte)
+                 and (created_lt is None or int(o.get("created", 0)) < created_lt)]
+        last = data[-1]["id"] if data else None
+        past = created_gte is not None and bool(data) and int(data[-1].get("created", 0)) < created_gte
+        return items, bool(page.get("has_more")) and last is not None and not past, last
+
+    def list_balance_transactions(self, created_gte: int | None = None,
+                                  created_lt: int | None = None,
+                                  starting_after: str | None = None, payout: str | None = None,
+                                  limit: int = 100):
+        """One page of balance transactions (see :meth:`_newest_first_page`); ``payout``
+        lists those one automatic payout carried (Stripe only: localstripe has none)."""
+        params = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        if payout:
+            params["payout"] = payout
+        return self._newest_first_page("list BalanceTransactions",
+                                       self.client.v1.balance_transactions.list, params,
+                                       created_gte, created_lt)
+
+    def list_payouts(self, created_gte: int | None = None, created_lt: int | None = None,
+                     starting_after: str | None = None, limit: int = 100):
+        """One page of payouts, as :meth:`list_balance_transactions`."""
+        params = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        return self._newest_first_page("list Payouts", self.client.v1.payouts.list, params,
+                                       created_gte, created_lt)
+
+    def source_payment_intent(self, source_id: str) -> str:
+        """The PaymentIntent behind a charge (``ch_``/``py_``) or a refund (``re_``); ``""``
+        for other sources or when Stripe does not say."""
+        if source_id.startswith("re_"):
+            refund = self._call("retrieve Refund", self.client.v1.refunds.retrieve, source_id)
+            if refund.get("payment_intent"):
+                return str(refund["payment_intent"])
+            source_id = str(refund.get("charge") or "")
+        if source_id.startswith(("ch_", "py_")):
+            charge = self._call("retrieve Charge", self.client.v1.charges.retrieve, source_id)
+            return str(charge.get("payment_intent") or "")
+        return ""
+
+    # -- end Stripe reconciliation --
+
+    # -- monthly giving (donate/recurring.py) --
+
+    def create_customer(self, email: str, card_token: str, metadata: dict) -> dict:
+        """A customer whose default card is the one in the Stripe.js token ``card_token``."""
+        params = {"email": email, "source": card_token,
+                  "metadata": {k: str(v) for k, v in metadata.items()}}
+        return self._call("create Customer", self.client.v1.customers.create, params)
+
+    def set_customer_card(self, customer: str, card_token: str) -> dict:
+        """Add the token's card to ``customer`` and make it the card renewals charge."""
+        card = self._call("add card", self.client.v1.customers.payment_sources.create,
+                          customer, {"source": card_token})
+        self._call("update Customer", self.client.v1.customers.update, customer,
+                   {"default_source": card["id"]})
+        return card
+
+    def monthly_plan(self, amount_fen: int, currency: str) -> str:
+        """The id of Stripe's monthly plan for this amount, created on first use."""
+        plan_id = f"wanjia-monthly-{currency.lower()}-{amount_fen}"
+        try:
+            return _plain(self.client.v1.plans.retrieve(plan_id))["id"]
+        except stripe.InvalidRequestError:
+            pass  # not there yet: make it
+        params = {"id": plan_id, "amount": amount_fen, "currency": currency.lower(),
+                  "interval": "month", "product": {"name": "万家月捐 Wanjia monthly gift"}}
+        return self._call("create Plan", self.client.v1.plans.create, params)["id"]
+
+    def create_subscription(self, customer: str, plan_id: str, metadata: dict,
+                            trial_end: int | None = None) -> dict:
+        """Subscribe ``customer``; the first invoice is charged at once unless ``trial_end``
+        (a Unix time) puts the first charge there."""
+        params = {"customer": customer, "items": [{"plan": plan_id}],
+                  "metadata": {k: str(v) for k, v in metadata.items()}}
+        if trial_end:
+            params["trial_end"] = int(trial_end)
+        return self._call("create Subscription", self.client.v1.subscriptions.create, params)
+
+    def retrieve_subscription(self, sub_id: str) -> dict:
+        return self._call("retrieve Subscription", self.client.v1.subscriptions.retrieve, sub_id)
+
+    def cancel_subscription(self, sub_id: str) -> dict:
+        return self._call("cancel Subscription", self.client.v1.subscriptions.cancel, sub_id)
+
+    def update_subscription_metadata(self, sub_id: str, metadata: dict) -> dict:
+        return self._call("update Subscription", self.client.v1.subscriptions.update, sub_id,
+                          {"metadata": {k: str(v) for k, v in metadata.items()}})
+
+    def retrieve_invoice(self, invoice_id: str) -> dict:
+        return self._call("retrieve Invoice", self.client.v1.invoices.retrieve, invoice_id)
+
+    def list_invoices(self, sub_id: str) -> list[dict]:
+        """The subscription's invoices, newest first (one page of 100 is a plan's eight years)."""
+        page = self._call("list Invoices", self.client.v1.invoices.list,
+                          {"subscription": sub_id, "limit": 100})
+        return list(page.get("data", []))
+
+    def pay_invoice(self, invoice_id: str) -> dict:
+        """Charge an open invoice now (after the donor changed the card)."""
+        return self._call("pay Invoice", self.client.v1.invoices.pay, invoice_id)

@@ -10,8 +10,9 @@ import logging
 
 import sqlalchemy as sa
 
-from donate import services, state
+from donate import recurring, services, state
 from donate.models import Donation, DonationDispute, StripeEvent
+from donate.recurring_models import RecurringPlan
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,16 @@ def _donation_for_pi(session, pi_id: str | None) -> Donation | None:
 
 def _on_pi_succeeded(session, gateway, obj: dict) -> str:
     donation = _donation_for_pi(session, obj.get("id"))
+    if donation is None and obj.get("invoice"):  # a monthly gift's charge: its invoice books it
+        return _on_invoice_paid(session, gateway, {"id": obj["invoice"]})
     if donation is None:
         return "unknown_payment_intent"
+    if donation.status in state.BOOKED_STATUSES:  # a replay: spare Stripe the lookups
+        return "already_booked"
     booked = services.book_donation_succeeded(
         session, donation, fee_fen=gateway.charge_fee(obj),
-        when=services.from_unix(obj.get("created")))
+        when=services.from_unix(obj.get("created")),
+        card_fingerprint=gateway.card_fingerprint(obj))
     return "booked" if booked else "already_booked"
 
 
@@ -92,6 +98,27 @@ def _on_dispute_closed(session, gateway, obj: dict) -> str:
     return f"dispute_{obj['status']}"
 
 
+# -- monthly giving (donate/recurring.py) --
+# The event's invoice is fetched again from Stripe: its current state, not the payload's, decides.
+
+def _on_invoice_paid(session, gateway, obj: dict) -> str:
+    donation = recurring.book_renewal(session, gateway, gateway.retrieve_invoice(obj["id"]))
+    return "renewal_booked" if donation is not None else "unknown_invoice"
+
+
+def _on_invoice_failed(session, gateway, obj: dict) -> str:
+    plan = recurring.record_renewal_failed(session, gateway, gateway.retrieve_invoice(obj["id"]))
+    return f"renewal_failed:{plan.status}" if plan is not None else "unknown_invoice"
+
+
+def _on_subscription_changed(session, gateway, obj: dict) -> str:
+    plan = session.scalar(sa.select(RecurringPlan).filter_by(stripe_subscription=obj.get("id")))
+    if plan is None or plan.status in ("incomplete", "cancelled"):
+        return "unknown_subscription" if plan is None else "ignored"
+    recurring.sync_plan(session, gateway, plan)
+    return f"plan_synced:{plan.status}"
+
+
 HANDLERS = {
     "payment_intent.succeeded": _on_pi_succeeded,
     "payment_intent.payment_failed": _on_pi_failed,
@@ -99,6 +126,11 @@ HANDLERS = {
     "charge.refunded": _on_charge_refunded,
     "charge.dispute.created": _on_dispute_created,
     "charge.dispute.closed": _on_dispute_closed,
+    "invoice.paid": _on_invoice_paid,
+    "invoice.payment_succeeded": _on_invoice_paid,
+    "invoice.payment_failed": _on_invoice_failed,
+    "customer.subscription.updated": _on_subscription_changed,
+    "customer.subscription.deleted": _on_subscription_changed,
 }
 
 

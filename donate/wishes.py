@@ -6,32 +6,41 @@ drive's "where most needed" designation — and shows the giving flow's payment 
 emails for donors whose late gift was redirected, or whose wish was closed, are queued here
 when ``campaigns.wishes`` signals them.
 """
+import logging
 import secrets
 
 import click
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import Email, Length, Optional
 
 from campaigns.homes.households import streets
 from campaigns.models import Campaign
-from campaigns.wishes import board, services, state
+from campaigns.homes.goods import parse_price
+from campaigns.homes.state import HomesError
+from campaigns.wishes import board, pooled, services, state
 from campaigns.wishes.cli import wishes_cli
-from campaigns.wishes.demo import seed_wishes
-from campaigns.wishes.models import Wish
-from core.access import PUBLIC, guard_blueprint
+from campaigns.wishes.demo import seed_pooled_wish, seed_wishes
+from campaigns.wishes.models import Wish, WishReservation
+from core.access import PUBLIC, STAFF, guard_blueprint, requires
+from core.auth import utcnow
 from core.extensions import db, limiter
 from core.i18n import money
 from donate import services as giving_services
+from donate import state as donate_state
 from donate.giving import gateway
 from donate.models import Donation
 from donate.outbox import queue_message
 from donate.stripe_gateway import GatewayError
+from ledger.errors import LedgerError
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("wishes", __name__)
 guard_blueprint(bp, PUBLIC)
@@ -70,8 +79,12 @@ def _render_board(campaign, message=None, similar=(), code=200):
         "wishes/board.html", campaign=campaign, flt=flt, message=message, similar=similar,
         wishes=board.board_wishes(db.session, campaign.id, flt), streets=streets(),
         counts=services.wish_counts(db.session, campaign.id), public_status=board.public_status,
-        categories=board.CATEGORY_LABELS, bands=board.BAND_LABELS,
+        categories=board.CATEGORY_LABELS, bands=board.BAND_LABELS, parts_of=_parts_of,
         status_labels=state.STATUS_LABELS, locale=str(get_locale())), code
+
+
+def _parts_of(wishes):
+    return pooled.parts_of(db.session, wishes, utcnow())
 
 
 @bp.route("/c/<slug>/wishes")
@@ -87,22 +100,46 @@ def reserve(slug: str, wish_id: int):
     if wish is None or wish.campaign_id != campaign.id or wish.status not in board.PUBLIC_STATUSES:
         abort(404)
     try:
-        reservation = services.reserve_wish(db.session, wish, _donor_key())
+        reservation = services.reserve_wish(db.session, wish, _donor_key(), amount_fen=_part_fen(wish))
     except state.WishTaken as err:
         db.session.rollback()
         return _render_board(campaign, err.message, err.similar, 409)
     except state.WishError as err:
         db.session.rollback()
-        return _render_board(campaign, err.message, code=409)
+        return _render_board(campaign, err.message, code=400 if err.field == "amount" else 409)
     db.session.commit()
     return redirect(url_for(".reservation", token=reservation.token))
 
 
+def _part_fen(wish) -> int | None:
+    """The part of a pooled wish the donor typed (yuan); None when missing or unreadable,
+    which ``reserve_wish`` refuses with the smallest part allowed."""
+    if not wish.pooled:
+        return None
+    try:
+        return parse_price(request.form.get("amount", ""), "amount")
+    except HomesError:
+        return None
+
+
 def _own_reservation(token: str):
     try:
-        return services.reservation_for(db.session, token, session.get(DONOR_KEY, ""))
+        return services.reservation_for(db.session, token, session.get(DONOR_KEY, ""), with_gift=True)
     except state.WishError as err:
         return err
+
+
+def _resume_payment(reservation):
+    """The gift was started already: its card form again while unpaid, else its thank-you page."""
+    donation = db.session.get(Donation, reservation.donation_id)
+    if donation.status not in (donate_state.PENDING, donate_state.FAILED):
+        return redirect(url_for("giving.thanks", token=donation.token))
+    try:
+        pi = gateway().retrieve_payment_intent(donation.stripe_payment_intent)
+    except GatewayError as err:
+        return render_template("wishes/ended.html", message=err.message), 502
+    return render_template("giving/pay.html", campaign=donation.campaign, donation=donation,
+                           client_secret=pi["client_secret"])
 
 
 @bp.route("/wishes/r/<token>", methods=["GET", "POST"])
@@ -110,6 +147,8 @@ def reservation(token: str):
     found = _own_reservation(token)
     if isinstance(found, state.WishError):
         return render_template("wishes/ended.html", message=found.message), 409
+    if found.donation_id is not None:
+        return _resume_payment(found)
     form = WishGiftForm()
     if form.validate_on_submit():
         page = _start_wish_payment(found, form)
@@ -126,7 +165,7 @@ def _start_wish_payment(reservation, form):
     try:
         donation, pi = giving_services.create_donation(
             db.session, gateway(), campaign=campaign,
-            designation=campaign.designation_for(campaign.fund_code), gift_fen=wish.price_fen,
+            designation=campaign.designation_for(campaign.fund_code), gift_fen=reservation.amount_fen,
             cover_fee=False, donor_name=form.donor_name.data or "", anonymous=form.anonymous.data,
             message=form.message.data or "", email=form.email.data or "",
             client_ip=request.remote_addr or "")
@@ -157,14 +196,40 @@ def _thanks_url(donation) -> str:
     return f"{base}/donations/{donation.token}/thanks"
 
 
+def refund_late_gift(sess, gw, reservation, donation, by: str) -> bool:
+    """Refund a late gift in full through Stripe; True when done.
+
+    Runs inside the booking's transaction, in a savepoint: a refused or failed refund rolls
+    back only itself and leaves the gift "refund_requested" on the staff page, to retry. Should
+    the booking itself roll back after Stripe refunded, the next booking of the same payment
+    finds the charge refunded, Stripe refuses a second refund, and the gift waits for staff.
+    """
+    if not donation.stripe_payment_intent:
+        return False  # a bank transfer is paid back by hand
+    try:
+        with sess.begin_nested():
+            if donation.net_fen > 0:  # 0: refunded meanwhile (a charge.refunded webhook)
+                giving_services.refund_donation(sess, gw, donation, donation.net_fen, by)
+            services.mark_late_gift_refunded(sess, reservation, by)
+    except (giving_services.DonationError, state.WishError, LedgerError) as err:
+        log.warning("late gift %s not refunded: %s", donation.id, err)
+        return False
+    return True
+
+
 @services.late_gift_redirected.connect
 def queue_late_gift_email(sess, reservation, wish, donation, **_kw):
     refund = reservation.status == state.REFUND_REQUESTED
+    if refund and refund_late_gift(sess, gateway(), reservation, donation, "system:wish-late"):
+        ending = _("We have refunded your gift of %(amount)s in full; it returns to your card "
+                   "within a few days.", amount=_money(donation))
+    elif refund:
+        ending = _("We will refund your gift in full.")
+    else:
+        ending = _("Your gift stays in the drive's fund and will make other wishes come true.")
     body = _("Thank you for your gift of %(amount)s for %(item)s (%(who)s). Someone else funded "
              "this wish just before your payment arrived.", amount=_money(donation), item=wish.item,
-             who=wish.label) + "\n\n"
-    body += (_("We will refund your gift in full.") if refund else
-             _("Your gift stays in the drive's fund and will make other wishes come true."))
+             who=wish.label) + "\n\n" + ending
     body += "\n\n" + _thanks_url(donation)
     queue_message(sess, donation.email, _("About your gift for a micro-wish"), body,
                   dedup_key=f"wish-late:{reservation.id}")
@@ -172,16 +237,34 @@ def queue_late_gift_email(sess, reservation, wish, donation, **_kw):
 
 @services.wish_closed.connect
 def queue_closed_email(sess, wish, **_kw):
-    donation = sess.get(Donation, wish.funded_donation_id) if wish.funded_donation_id else None
-    if donation is None:
-        return
-    body = _("The wish you funded has come true: %(item)s reached %(who)s.", item=wish.item,
-             who=wish.label)
-    if wish.thank_you_note:
-        body += "\n\n" + wish.thank_you_note
-    body += "\n\n" + _thanks_url(donation)
-    queue_message(sess, donation.email, _("Your micro-wish has come true"), body,
-                  dedup_key=f"wish-closed:{wish.id}")
+    """Tell the donor — or every donor of a pooled wish — that the wish came true."""
+    for donation in sess.scalars(sa.select(Donation).join(
+            WishReservation, WishReservation.donation_id == Donation.id).where(
+            WishReservation.wish_id == wish.id, WishReservation.status == state.RES_FUNDED)):
+        body = _("The wish you funded has come true: %(item)s reached %(who)s.", item=wish.item,
+                 who=wish.label)
+        if wish.thank_you_note:
+            body += "\n\n" + wish.thank_you_note
+        body += "\n\n" + _thanks_url(donation)
+        key = f"wish-closed:{wish.id}" if not wish.pooled else f"wish-closed:{wish.id}:{donation.id}"
+        queue_message(sess, donation.email, _("Your micro-wish has come true"), body, dedup_key=key)
+
+
+@bp.route("/staff/wishes/late-gifts/<int:reservation_id>/refund", methods=["POST"])
+@requires(STAFF)
+def retry_refund(reservation_id: int):
+    """Staff retry the refund of a late gift that could not be refunded automatically."""
+    found = db.session.get(WishReservation, reservation_id)
+    if found is None or found.status != state.REFUND_REQUESTED:
+        abort(404)
+    donation = db.session.get(Donation, found.donation_id)
+    if refund_late_gift(db.session, gateway(), found, donation, current_user.email):
+        db.session.commit()
+        flash(_("Gift #%(id)s was refunded in full.", id=donation.id), "success")
+    else:
+        db.session.rollback()
+        flash(_("Stripe did not refund gift #%(id)s; it stays on the list to retry.", id=donation.id), "error")
+    return redirect(url_for("wishes_staff.drive", slug=found.wish.campaign.slug))
 
 
 def _money(donation) -> str:
@@ -197,12 +280,12 @@ def _register_globals(setup_state) -> None:
 
 def _demo_gift(sess, reservation) -> None:
     """Book a demo bank-transfer gift for ``reservation`` through the real booking path."""
-    ref = f"demo-wish:{reservation.wish_id}"
+    ref = f"demo-wish:{reservation.wish_id}" + (f":part:{reservation.id}" if reservation.pooled else "")
     if sess.scalar(sa.select(Donation.id).filter_by(source_ref=ref)):
         return
     campaign = reservation.wish.campaign
     donation = Donation(campaign=campaign, designation=campaign.designation_for(campaign.fund_code),
-                        amount_fen=reservation.wish.price_fen, currency=campaign.currency,
+                        amount_fen=reservation.amount_fen, currency=campaign.currency,
                         source_ref=ref, channel="bank_transfer", donor_name="爱心人士（演示）")
     sess.add(donation)
     sess.flush()
@@ -213,6 +296,12 @@ def _demo_gift(sess, reservation) -> None:
 def seed_wish_gifts(sess) -> int:
     """The demo wishes in every status, funded ones paid by demo gifts; idempotent."""
     return seed_wishes(sess, pay=_demo_gift)
+
+
+def seed_pooled_demo_wish(sess):
+    """The demo pooled wish with two parts paid by demo gifts; idempotent (call after
+    :func:`seed_wish_gifts`)."""
+    return seed_pooled_wish(sess, pay=_demo_gift)
 
 
 @wishes_cli.command("demo")

@@ -1,9 +1,11 @@
 """The month-end close checklist: each finance module registers the checks it owns.
 
-A check is a function ``(session, period_start, period_end) -> CheckResult``; the close page
-lists them in registration order and the close action refuses while any fails. Modules
-register at import time (``finance.stripe_recon``, ``finance.bank`` …), so the checklist
-needs no knowledge of them.
+A check is a function ``(session, period_start, period_end) -> CheckResult``: the first and
+the last day of the month (both inclusive, books' dates). It runs inside a request (it may
+use ``current_app`` and ``gettext``) and must not write. The close page lists the checks in
+registration order and the close action refuses while any fails. Modules register at
+import time (``finance.stripe_report``, ``finance.close_checks``, the bank module …), so the
+checklist needs no knowledge of them; ``finance.close_views`` imports the ones it knows.
 """
 import dataclasses
 from datetime import date
@@ -15,7 +17,8 @@ class CheckResult:
     ok: bool
     #: One line for the page, in the user's language (already translated).
     detail: str = ""
-    #: Where to go to fix it (an endpoint name), if anywhere.
+    #: Where to go to fix it (an endpoint name), if anywhere. The close page builds it with
+    #: ``url_for(endpoint, month="YYYY-MM")``, so it must need no other argument.
     endpoint: str | None = None
 
 

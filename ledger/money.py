@@ -5,6 +5,7 @@ Arithmetic across currencies is refused, and no float ever enters a calculation.
 This module imports nothing but the standard library.
 """
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -13,8 +14,8 @@ _MINOR_DIGITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KW
 #: Far above any real gift, far below the 64-bit columns that store amounts.
 MAX_AMOUNT = 10**15
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-#: Plain decimal notation only: no exponent, no grouping, no NaN/inf.
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+#: Plain decimal notation in ASCII digits only: no exponent, no grouping, no NaN/inf.
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 
 class MoneyError(ValueError):
@@ -68,7 +69,9 @@ class Money:
     @classmethod
     def parse(cls, text: str, currency: str = "CNY", *, allow_negative: bool = False) -> "Money":
         """Read what a person typed (``"12.34"`` → 1234 fen); refuse anything ambiguous."""
-        raw = (text or "").strip() if isinstance(text, str) else ""
+        # NFKC: a Chinese IME's full-width "１２．５０" is the "12.50" the donor meant; other
+        # scripts' digits and invisible marks stay and are refused below.
+        raw = unicodedata.normalize("NFKC", text).strip() if isinstance(text, str) else ""
         if not raw:
             raise MoneyError("Please enter an amount.", "empty")
         if not _NUMBER.match(raw):

@@ -4,14 +4,17 @@ Closing takes the ledger-wide posting lock, so no entry dated in the month can s
 while the month is being closed; the database triggers refuse any that try afterwards.
 Every close and reopen is recorded in ``period_events`` (who, when, why).
 """
+import dataclasses
 import re
+from datetime import date
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ledger.errors import PeriodStateError
+from ledger.errors import CloseChecksFailed, ClosedPeriod, PeriodStateError
 from ledger.models import Period, PeriodEvent, utcnow
-from ledger.posting import lock_ledger
+from ledger.posting import EntryDraft, lock_ledger, post_entry
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: One state machine: which action is allowed from which status, and where it leads.
@@ -29,8 +32,19 @@ def period_status(session: Session, month: str) -> str:
     return status or "open"
 
 
+#: What a month must pass before it closes, added by the layers above (the finance office's
+#: month-end checklist registers itself): each ``guard(session, month) -> [failure text]``.
+#: The ledger knows nothing of them; it only refuses to close while any says no, so that
+#: no page or script can close a month around the checklist.
+CLOSE_GUARDS: list[Callable[[Session, str], list[str]]] = []
+
+
 def close_period(session: Session, month: str, *, by: str, reason: str = "") -> Period:
-    """Close ``month`` to postings; flushes. Refuses a month that is already closed."""
+    """Close ``month`` to postings; flushes. Refuses a month that is already closed
+    (:class:`PeriodStateError`) or whose close checks fail (:class:`CloseChecksFailed`)."""
+    failures = [text for guard in CLOSE_GUARDS for text in guard(session, check_month(month))]
+    if failures:
+        raise CloseChecksFailed(month, failures)
     return _transition(session, month, "close", by, reason)
 
 
@@ -66,3 +80,30 @@ def period_history(session: Session, month: str | None = None) -> list[PeriodEve
     if month:
         query = query.where(PeriodEvent.month == check_month(month))
     return list(session.scalars(query))
+
+
+# -- late items --------------------------------------------------------------------------------
+
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def first_open_day(session: Session, day: date) -> date:
+    """``day`` if its month is open, else the first day of the first open month after it."""
+    while period_status(session, day.strftime("%Y-%m")) == "closed":
+        day = next_month(day)
+    return day
+
+
+def post_in_open_month(session: Session, draft: EntryDraft):
+    """Post ``draft``; if its month is closed, post it on the first day of the first open
+    month after it, the memo saying where it belongs ("late: belongs to 2026-11"), so that
+    a closed month's statements never change. Returns the entry."""
+    try:
+        return post_entry(session, draft)
+    except ClosedPeriod as err:
+        day = first_open_day(session, next_month(draft.date))
+        late = dataclasses.replace(draft, date=day,
+                                   memo=f"{draft.memo} (late: belongs to {err.month})"[:500])
+        return post_entry(session, late)

@@ -17,12 +17,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.access import ADMIN, AUDITOR, FINANCE, guard_blueprint, requires
+from core.audit import record_audit
 from core.extensions import db
 from core.i18n import money
 from ledger import forms
 from ledger.chart import add_account as add_account_to_chart
-from ledger.errors import (AlreadyReversed, ClosedPeriod, InsufficientFunds, InvalidAccount,
-                           LedgerError, PeriodStateError, UnknownAccount, UnknownFund)
+from ledger.errors import (AlreadyReversed, CloseChecksFailed, ClosedPeriod, InsufficientFunds,
+                           InvalidAccount, LedgerError, PeriodStateError)
 from ledger.models import Account, Fund, JournalEntry, Period
 from ledger.money import format_plain
 from ledger.periods import check_month, close_period, period_history, reopen_period
@@ -257,6 +258,8 @@ def reverse(entry_id: int):
         mirror = reverse_entry(db.session, entry_id, date=form.entry_date.parsed or date.today(),
                                memo=form.memo.data.strip(), posted_by=current_user.email,
                                idempotency_key=f"finance-reversal:{entry_id}:{uuid.uuid4().hex}")
+        record_audit(db.session, current_user, "entry.reverse", original, None,
+                     {"reversed_by": mirror.id, "memo": mirror.memo})
         db.session.commit()
     except (LedgerError, sa.exc.IntegrityError) as err:
         # IntegrityError: the unique reversal link refused a reversal racing this one.
@@ -305,8 +308,14 @@ def close(month: str):
         return redirect(url_for(".periods"), 303)
     try:
         close_period(db.session, month, by=current_user.email, reason=form.reason.data or "")
+        record_audit(db.session, current_user, "period.close", ("period", month),
+                     {"status": "open"}, {"status": "closed"})
         db.session.commit()
         flash(_("The period %(month)s is closed.", month=month), "success")
+    except CloseChecksFailed as err:
+        db.session.rollback()
+        flash(_("The period %(month)s cannot be closed yet: %(checks)s.", month=month,
+                checks="; ".join(err.failures)), "error")
     except PeriodStateError:
         db.session.rollback()
         flash(_("The period %(month)s is already closed.", month=month), "error")
@@ -321,6 +330,8 @@ def reopen(month: str):
     if form.validate_on_submit():
         try:
             reopen_period(db.session, month, by=current_user.email, reason=form.reason.data)
+            record_audit(db.session, current_user, "period.reopen", ("period", month),
+                         {"status": "closed"}, {"status": "open", "reason": form.reason.data})
             db.session.commit()
             flash(_("The period %(month)s is open again.", month=month), "success")
             return redirect(url_for(".periods"), 303)

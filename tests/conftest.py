@@ -58,15 +58,36 @@ class PgServer:
             self.tables = [t.name for t in db.metadata.sorted_tables]
             db.session.remove()
             db.engine.dispose()
+        self.engine, self.fast_reset = None, None
 
     def truncate(self):
-        engine = sa.create_engine(self.url)
-        with engine.begin() as conn:
-            names = ", ".join(f'"{t}"' for t in self.tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        """Empty every table and restart every id sequence, as TRUNCATE … RESTART IDENTITY
+        would. A superuser (CI) deletes with triggers switched off instead, ~100× faster on
+        a schema of sixty tables; the append-only triggers would refuse a plain DELETE."""
+        if self.engine is None:
+            self.engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+            self.fast_reset = self._fast_reset_sql()
+        with self.engine.begin() as conn:
+            if self.fast_reset:
+                conn.exec_driver_sql(self.fast_reset)
+            else:
+                names = ", ".join(f'"{t}"' for t in self.tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+    def _fast_reset_sql(self) -> str | None:
+        with self.engine.connect() as conn:
+            if not conn.scalar(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+                return None
+            sequences = conn.scalars(sa.text(
+                "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name) "
+                "FROM information_schema.sequences")).all()
+        return ("SET LOCAL session_replication_role = replica;\n"
+                + "".join(f'DELETE FROM "{t}";\n' for t in self.tables)
+                + "".join(f"SELECT setval('{q}', 1, false);\n" for q in sequences))
 
     def drop(self):
+        if self.engine is not None:
+            self.engine.dispose()
         with self.admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         self.admin.dispose()
@@ -186,7 +207,7 @@ def _dummy_value(converter):
     if isinstance(converter, UUIDConverter):
         return uuid.UUID(int=987654)
     if isinstance(converter, AnyConverter):
-        return converter.items[0]
+        return sorted(converter.items)[0]  # a set in recent Werkzeug
     return "no-such-thing"
 
 

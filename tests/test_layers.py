@@ -19,7 +19,7 @@ LAYERS = {
     "finance": set(),
 }
 ENGINE = ("ledger.money", "ledger.models", "ledger.posting", "ledger.balances",
-          "ledger.reports", "ledger.verify", "ledger.export")
+          "ledger.reports", "ledger.verify", "ledger.export", "ledger.statements", "ledger.periods")
 
 
 def _module_name(path: Path) -> str:

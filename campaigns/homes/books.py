@@ -2,14 +2,27 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
+
+from campaigns.homes.state import HomesError
 from ledger import chart
-from ledger.posting import EntryDraft, Line
+from ledger.errors import ClosedPeriod
+from ledger.posting import EntryDraft, Line, post_entry
 
 BOOKS_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def books_today() -> date:
     return datetime.now(BOOKS_TZ).date()
+
+
+def post_dated(session, draft: EntryDraft):
+    """``post_entry`` for a date staff chose: a closed month is a refusal they can act on."""
+    try:
+        return post_entry(session, draft)
+    except ClosedPeriod:
+        raise HomesError(_l("The books for %(month)s are closed: choose a date in an open month.",
+                            month=draft.date.strftime("%Y-%m"))) from None
 
 
 def two_line(*, key: str, day: date, fund: str, debit: str, credit: str, amount: int,

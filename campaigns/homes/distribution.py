@@ -11,7 +11,6 @@ from campaigns.homes.models import Distribution, Household, PackRecipe
 from campaigns.homes.state import HomesError
 from ledger.errors import InsufficientFunds
 from ledger.money import format_plain
-from ledger.posting import post_entry
 
 
 def assign_packs(session, campaign_id: int, recipe: PackRecipe, households) -> int:
@@ -48,7 +47,7 @@ def confirm_delivery(session, dist: Distribution, day: date, by: str, note: str 
     if not (by or "").strip():
         raise HomesError(_l("Say who delivered the pack."), "delivered_by")
     try:
-        entry = post_entry(session, books.delivery_draft(dist, day))
+        entry = books.post_dated(session, books.delivery_draft(dist, day))
     except InsufficientFunds as err:
         raise HomesError(_l("The goods fund %(fund)s does not hold enough for this pack: it is "
                             "%(short)s yuan short.", fund=err.fund_code,

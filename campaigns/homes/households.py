@@ -156,7 +156,14 @@ def read_csv_table(text: str, headers: dict, required: set, max_rows: int, too_m
     Shared by every import: ``error(message, "file")`` is raised for a missing column or
     more than ``max_rows`` rows; blank lines are skipped; each row keeps its line number.
     """
-    reader = csv.reader(io.StringIO(text))
+    try:
+        return _csv_rows(csv.reader(io.StringIO(text)), headers, required, max_rows, too_many, error)
+    except csv.Error:  # e.g. one field over the csv module's 128 KiB limit
+        raise error(_l("This file cannot be read as a CSV table: a line is too long or "
+                       "malformed."), "file") from None
+
+
+def _csv_rows(reader, headers: dict, required: set, max_rows: int, too_many, error) -> list[dict]:
     header = next(reader, None) or []
     fields = [headers.get((h or "").strip().lower(), headers.get((h or "").strip())) for h in header]
     missing = set(required) - set(fields)
@@ -229,8 +236,12 @@ def confirm_import(session, keys: PiiKeys, upload: HouseholdImport, good_rows_on
     return made
 
 
-def list_households(session, street: str | None = None, limit: int = 200) -> list[Household]:
+def list_households(session, street: str | None = None, limit: int = 200,
+                    only: frozenset | None = None) -> list[Household]:
+    """Households of ``street`` (or all), within the streets ``only`` when given (a liaison's)."""
     query = sa.select(Household).order_by(Household.street_code, Household.id).limit(limit)
     if street:
         query = query.where(Household.street_code == street)
+    if only is not None:
+        query = query.where(Household.street_code.in_(only))
     return list(session.scalars(query))

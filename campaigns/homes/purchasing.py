@@ -12,7 +12,6 @@ from campaigns.homes.models import (Good, GoodsReceipt, PurchaseLine, PurchaseOr
 from campaigns.homes.state import HomesError
 from core.auth import User
 from ledger.money import format_plain
-from ledger.posting import post_entry
 
 
 def create_order(session, supplier: Supplier, lines, user: User) -> PurchaseOrder:
@@ -64,7 +63,7 @@ def receive_goods(session, order: PurchaseOrder, received, day) -> list[GoodsRec
         receipt = GoodsReceipt(line_id=line.id, quantity=qty, lot_number=lot, received_on=day)
         session.add(receipt)
         session.flush()
-        receipt.entry_id = post_entry(session, books.receipt_draft(
+        receipt.entry_id = books.post_dated(session, books.receipt_draft(
             receipt, order, qty * line.unit_price_fen)).id
         order.received_fen += qty * line.unit_price_fen
         out.append(receipt)
@@ -87,7 +86,7 @@ def pay_order(session, order: PurchaseOrder, amount_fen: int, user: User, day) -
     payment = SupplierPayment(order_id=order.id, amount_fen=amount_fen, paid_on=day)
     session.add(payment)
     session.flush()
-    payment.entry_id = post_entry(session, books.payment_draft(payment, order, user.email)).id
+    payment.entry_id = books.post_dated(session, books.payment_draft(payment, order, user.email)).id
     order.paid_fen += amount_fen
     if order.status == state.RECEIVED and order.paid_fen == order.total_fen:
         order.status = state.PAID

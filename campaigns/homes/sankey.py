@@ -79,4 +79,5 @@ def flow_svg(nodes: list[Node], links: list[tuple[str, str, int]], caption: str,
         parts.append(f'<text x="{x + NODE_W + 4:.1f}" y="{y + h / 2 + 4:.1f}" font-size="12" '
                      f'fill="#222">{escape(node.label)} · {escape(amount_text(values[node.key]))}</text>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    # Safe markup: every text and attribute above went through escape().
+    return Markup("".join(parts))  # nosec B704

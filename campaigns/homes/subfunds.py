@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from campaigns.homes import books, state
 from campaigns.homes.models import Disbursement, StreetLiaison
 from campaigns.homes.state import HomesError
+from core.access import ADMIN, AUDITOR, FINANCE
 from core.auth import User, utcnow
 from ledger import chart
 from ledger.balances import account_balance, fund_net_assets
@@ -56,6 +57,15 @@ def add_liaison(session, user: User, street_code: str) -> StreetLiaison:
     session.add(liaison)
     session.flush()
     return liaison
+
+
+def liaison_streets(session, user) -> frozenset | None:
+    """The streets a liaison may see (their households, their sub-funds' requests); None for
+    everyone who sees every street: finance, admins, auditors and staff who are no liaison."""
+    if user.has_any_role((FINANCE, ADMIN, AUDITOR)):
+        return None
+    streets = frozenset(session.scalars(sa.select(StreetLiaison.street_code).filter_by(user_id=user.id)))
+    return streets or None
 
 
 def is_liaison(session, user_id: int, street_code: str) -> bool:

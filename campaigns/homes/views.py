@@ -25,7 +25,11 @@ def index():
 
 
 def _fund_or_404(code: str):
-    return subfunds.subfund_or_none(db.session, code) or abort(404)
+    fund = subfunds.subfund_or_none(db.session, code) or abort(404)
+    only = subfunds.liaison_streets(db.session, current_user)
+    if only is not None and subfunds.street_code_of(fund.code) not in only:
+        abort(404)  # another street's requests are not a liaison's business
+    return fund
 
 
 def _render_subfund(fund, form=None, code: int = 200):
@@ -90,7 +94,8 @@ def reject_disbursement(disbursement_id: int):
 def household_list():
     street = request.args.get("street") or None
     return render_template("homes/households.html", form=ImportForm(), street=street,
-                           households=households.list_households(db.session, street),
+                           households=households.list_households(
+                               db.session, street, only=subfunds.liaison_streets(db.session, current_user)),
                            streets=households.streets(), labels=households.CATEGORY_LABELS)
 
 

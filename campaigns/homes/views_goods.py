@@ -101,6 +101,7 @@ def order(order_id: int):
 def _order_action(order_id: int, form, act):
     order = _order_or_404(order_id)
     if not form.validate_on_submit():
+        form_invalid(form)  # the page renders fresh forms: say what was wrong
         return _render_order(order, 400)
     try:
         act(order, form)

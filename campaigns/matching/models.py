@@ -140,6 +140,10 @@ class Match(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
     #: The match as made (never changed); refunds record ``reversed_fen`` instead.
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    #: The gift it matched (without fee cover), and the part of it this match covered: a gift
+    #: matched by several pledges is consumed in priority order (see ``engine``).
+    gift_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    base_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     reversed_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     status: Mapped[str] = mapped_column(sa.String(10), default=state.MATCHED)
@@ -176,6 +180,8 @@ class PledgeEvent(db.Model):
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     #: The ledger entry it made, if any (a sponsor payment).
     entry_id: Mapped[int | None]
+    #: The match it concerns (capacity returned or lapsed, a release or rejection), if any.
+    match_id: Mapped[int | None] = mapped_column(sa.ForeignKey("matches.id"))
     #: External key of a payment (bank reference), unique per pledge when given.
     reference: Mapped[str] = mapped_column(sa.String(100), default="")
     #: A staff email, "donation:<id>" or "system".

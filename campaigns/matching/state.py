@@ -49,11 +49,13 @@ MATCH_LABELS = {
 
 
 class MatchingError(ValueError):
-    """A refusal; ``message`` is safe to show, ``field`` names the form field if any."""
+    """A refusal; ``message`` is safe to show, ``field`` names the form field if any, and
+    ``errors`` maps every field found wrong to its message (the first is ``message``)."""
 
-    def __init__(self, message, field: str | None = None):
+    def __init__(self, message, field: str | None = None, errors: dict | None = None):
         super().__init__(str(message))
         self.message, self.field = message, field
+        self.errors = errors if errors is not None else ({field: message} if field else {})
 
 
 def can(status: str, action: str) -> bool:

@@ -83,3 +83,32 @@ def seed_wishes(session, pay=None) -> int:
         _advance(session, _find_or_create(session, drive, spec), spec[6], pay)
     session.flush()
     return len(WISHES)
+
+
+#: A pooled wish (拼好愿): dearer than the demo drive's ¥400 threshold, two parts paid so far.
+POOLED = ("小宇", "10–12岁", "ZQ", "health", "助听器", "480", state.OPEN, "听力不好，上课听不清老师讲话。")
+POOLED_THRESHOLD_FEN = 40_000
+POOLED_PARTS_FEN = (20_000, 10_000)
+
+
+def seed_pooled_wish(session, pay) -> Wish | None:
+    """The demo drive's pooled wish, ¥300 of ¥480 paid by two donors; idempotent.
+
+    Sets the drive's pooled threshold (¥400) if it has none: the other demo wishes, published
+    before, stay whole. ``pay(session, reservation)`` books a gift for each part.
+    """
+    drive = campaign_by_slug(session, DRIVE)
+    if drive is None or drive.status != "live":
+        return None
+    found = services.drive_settings(session, drive)
+    if found.pooled_threshold_fen is None:
+        found.pooled_threshold_fen = POOLED_THRESHOLD_FEN
+    wish = _find_or_create(session, drive, POOLED)
+    if wish.status == state.DRAFT:
+        services.verify_wish(session, wish, ACTOR, note="家访核实（演示）")
+        services.publish_wish(session, wish, ACTOR)
+    if wish.funded_fen == 0 and wish.held_fen == 0:
+        for n, part in enumerate(POOLED_PARTS_FEN):
+            pay(session, services.reserve_wish(session, wish, f"demo-part-{n}", amount_fen=part))
+    session.flush()
+    return wish

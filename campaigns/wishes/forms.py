@@ -53,3 +53,6 @@ class SettingsForm(FlaskForm):
     reservation_minutes = IntegerField(_l("Reservation holds (minutes)"), validators=[
         InputRequired(REQUIRED), NumberRange(min=1, max=1440, message=_l("Between 1 and 1,440 minutes."))])
     refund_late_gifts = BooleanField(_l("Refund late gifts instead of keeping them in the drive's fund"))
+    pooled_threshold = StringField(_l("Pooled from (yuan, optional)"), validators=[Optional(), Length(max=20, message=TOO_LONG)],
+                                   description=_l("Wishes published at or above this price may be funded by several donors in parts."))
+    pooled_min_part = StringField(_l("Smallest part (yuan)"), validators=[Optional(), Length(max=20, message=TOO_LONG)])

@@ -2,7 +2,8 @@
 
 A donation is referred to by table name (``donations.id``): ``campaigns`` never imports
 ``donate``. The database holds the two promises that matter even if code were wrong: a wish
-is published only once verified, and at most one reservation of a wish is ever "funded".
+is published only once verified, and at most one reservation of a wish is ever "funded" — for a pooled wish (拼好愿), funded by several donors in parts, that its held
+and funded parts never add up to more than its price.
 """
 import secrets
 from datetime import datetime
@@ -17,7 +18,9 @@ from core.extensions import db
 
 CATEGORIES = ("study", "daily", "health", "culture")
 DEFAULT_PRICE_CAP_FEN = 50_000
-_FUNDED = sa.text("status = 'funded'")
+#: A whole wish is funded by one gift: one "funded" reservation at most (parts are not whole).
+_WHOLE_FUNDED = sa.text("status = 'funded' AND NOT pooled")
+DEFAULT_MIN_PART_FEN = 1_000
 
 
 def new_token() -> str:
@@ -40,8 +43,11 @@ class WishDriveSettings(db.Model):
     reservation_minutes: Mapped[int] = mapped_column(default=15)
     #: A gift for a wish someone else funded first: kept in the pool (False) or refunded.
     refund_late_gifts: Mapped[bool] = mapped_column(default=False)
-    #: Reserved for pooled funding of dear wishes (several donors); unused for now.
+    #: Wishes published at or above this price are pooled (拼好愿): funded by several donors
+    #: in parts. None: every wish is funded whole.
     pooled_threshold_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: The smallest part of a pooled wish a donor may take (unless less than that remains).
+    pooled_min_part_fen: Mapped[int] = mapped_column(sa.BigInteger, default=DEFAULT_MIN_PART_FEN)
 
 
 class Wish(db.Model):
@@ -50,6 +56,9 @@ class Wish(db.Model):
         sa.CheckConstraint(sa.column("status").in_(state.STATUSES), name="known_status"),
         sa.CheckConstraint(sa.column("category").in_(CATEGORIES), name="known_category"),
         sa.CheckConstraint("price_fen > 0", name="positive_price"),
+        # Parts held and funded never exceed the price, whatever the code does.
+        sa.CheckConstraint("held_fen >= 0 AND funded_fen >= 0 AND held_fen + funded_fen <= price_fen",
+                           name="parts_within_price"),
         sa.CheckConstraint("status IN ('draft', 'cancelled') OR verified_at IS NOT NULL",
                            name="verified_before_public"),
         sa.Index("ix_wishes_campaign_status", "campaign_id", "status"),
@@ -76,7 +85,14 @@ class Wish(db.Model):
     verified_at: Mapped[datetime | None]
     #: While reserved: when the hold ends (naive UTC); a later donor may take it after that.
     reserved_until: Mapped[datetime | None]
-    #: The gift that funded it (``donations.id``), set once.
+    #: Funded in parts by several donors (拼好愿); decided when published, from the drive's
+    #: threshold, so that a wish never changes its rules under a donor's feet.
+    pooled: Mapped[bool] = mapped_column(default=False)
+    #: Pooled wishes: the parts held by live reservations (those run out are freed lazily).
+    held_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: What donors have paid towards the wish: its price once funded.
+    funded_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: The gift that funded a whole wish (``donations.id``), set once; None for pooled wishes.
     funded_donation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("donations.id"), unique=True)
     purchase_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     supplier: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -116,9 +132,10 @@ class WishReservation(db.Model):
     __tablename__ = "wish_reservations"
     __table_args__ = (
         sa.CheckConstraint(sa.column("status").in_(state.RESERVATION_STATUSES), name="known_status"),
+        sa.CheckConstraint("amount_fen > 0", name="positive_amount"),
         # Funded once: whatever the code does, the database refuses a second funded gift.
         sa.Index("uq_wish_reservations_one_funded", "wish_id", unique=True,
-                 sqlite_where=_FUNDED, postgresql_where=_FUNDED),
+                 sqlite_where=_WHOLE_FUNDED, postgresql_where=_WHOLE_FUNDED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +145,10 @@ class WishReservation(db.Model):
     #: Who reserved: a random key kept in the donor's session.
     donor_key: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(20), default=state.HELD)
+    #: What the donor pays: the wish's price, or the part of a pooled wish they chose.
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    #: A part of a pooled wish (copied from the wish, for the one-funded index).
+    pooled: Mapped[bool] = mapped_column(default=False)
     reserved_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     donation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("donations.id"), unique=True)

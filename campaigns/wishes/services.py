@@ -19,7 +19,8 @@ from campaigns.homes.goods import parse_price
 from campaigns.homes.households import street_code
 from campaigns.homes.state import HomesError
 from campaigns.models import Campaign
-from campaigns.wishes import state
+from campaigns.wishes import moves, pooled, state
+from campaigns.wishes.photos import check_photo
 from campaigns.wishes.models import CATEGORIES, Wish, WishEvent, WishReservation
 from campaigns.wishes.settings import drive_settings
 from core.auth import utcnow
@@ -35,9 +36,6 @@ late_gift_redirected = signals.signal("wish-late-gift-redirected")
 wish_closed = signals.signal("wish-closed")
 
 SIMILAR_COUNT = 3
-PHOTO_MAX_BYTES = 2 * 1024 * 1024
-#: Magic numbers of the receipt photo types we accept.
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
 @dataclass
@@ -110,26 +108,7 @@ def create_wish(session, campaign: Campaign, data: WishInput, actor: str) -> Wis
 
 # -- moving ---------------------------------------------------------------------------------
 
-def _event(session, wish, action, before, after, actor, note="", at=None) -> None:
-    session.add(WishEvent(wish_id=wish.id, action=action, from_status=before, to_status=after,
-                          actor=actor[:254], note=(note or "")[:500], at=at or utcnow()))
-    session.flush()
-
-
-def _move(session, wish: Wish, action: str, actor: str, note: str = "", **values) -> Wish:
-    """Apply ``action`` if the wish is still in the status read; record who and when."""
-    before = wish.status
-    after = state.next_status(before, action)
-    session.flush()
-    result = session.execute(
-        sa.update(Wish).where(Wish.id == wish.id, Wish.status == before)
-        .values(status=after, **values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        session.expire(wish)
-        raise state.WishError(_l("Someone else changed this wish meanwhile; reload and try again."))
-    session.expire(wish)
-    _event(session, wish, action, before, after, actor, note)
-    return wish
+_event, _move = moves.record_event, moves.move_wish
 
 
 def verify_wish(session, wish: Wish, actor: str, when: datetime | None = None, note: str = "") -> Wish:
@@ -139,12 +118,16 @@ def verify_wish(session, wish: Wish, actor: str, when: datetime | None = None, n
 
 
 def publish_wish(session, wish: Wish, actor: str) -> Wish:
+    """Open the wish to donors; pooled (in parts) if its price reaches the drive's threshold."""
     if wish.verified_at is None:
         raise state.WishError(_l("Verify the wish at a home visit before publishing it."))
-    return _move(session, wish, "publish", actor)
+    settings = drive_settings(session, session.get(Campaign, wish.campaign_id))
+    return _move(session, wish, "publish", actor, pooled=pooled.is_pooled_price(settings, wish.price_fen))
 
 
 def cancel_wish(session, wish: Wish, actor: str, note: str = "") -> Wish:
+    if wish.held_fen or wish.funded_fen:
+        raise state.WishError(_l("Donors have taken parts of this wish; it can no longer be cancelled."))
     return _move(session, wish, "cancel", actor, note)
 
 
@@ -165,45 +148,65 @@ def available(now: datetime):
                   sa.and_(Wish.status == state.RESERVED, Wish.reserved_until < now))
 
 
-def reserve_wish(session, wish: Wish, donor_key: str, now: datetime | None = None) -> WishReservation:
-    """Hold ``wish`` for ``donor_key`` for the drive's reservation minutes.
+def reserve_wish(session, wish: Wish, donor_key: str, now: datetime | None = None,
+                 amount_fen: int | None = None) -> WishReservation:
+    """Hold ``wish`` (or ``amount_fen`` of a pooled wish) for the drive's reservation minutes.
 
     One conditional UPDATE decides, on every engine: of any number of donors pressing at
     once, exactly one gets the row; the others get :class:`WishTaken` with similar wishes.
     """
     now = now or utcnow()
-    before = wish.status
     campaign = session.get(Campaign, wish.campaign_id)
     if not campaign.accepts_gifts(now):
         raise state.WishError(_l("This drive is not taking gifts right now."))
-    until = now + timedelta(minutes=drive_settings(session, campaign).reservation_minutes)
+    settings = drive_settings(session, campaign)
+    until = now + timedelta(minutes=settings.reservation_minutes)
+    if wish.pooled:
+        found = pooled.reserve_part(session, settings, wish, donor_key, amount_fen, now, until)
+    else:
+        found = _reserve_whole(session, wish, donor_key, now, until)
+    if found is None:
+        session.expire(wish)
+        raise state.WishTaken(_l("Someone has just taken this wish — here are three like it."),
+                              similar_wishes(session, wish, now))
+    return found
+
+
+def _reserve_whole(session, wish: Wish, donor_key: str, now, until) -> WishReservation | None:
+    before = wish.status
     result = session.execute(
         sa.update(Wish).where(Wish.id == wish.id, available(now))
         .values(status=state.RESERVED, reserved_until=until)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        session.expire(wish)
-        raise state.WishTaken(_l("Someone has just taken this wish — here are three like it."),
-                              similar_wishes(session, wish, now))
+        return None
     # A hold that ran out is over now: its donor, if they still pay, is a late gift.
     session.execute(sa.update(WishReservation)
                     .where(WishReservation.wish_id == wish.id, WishReservation.status == state.HELD)
                     .values(status=state.EXPIRED).execution_options(synchronize_session=False))
     reservation = WishReservation(wish_id=wish.id, donor_key=donor_key[:64], reserved_at=now,
-                                  expires_at=until)
+                                  expires_at=until, amount_fen=wish.price_fen)
     session.add(reservation)
     session.expire(wish)
     _event(session, wish, "reserve", before, state.RESERVED, f"donor:{donor_key[:16]}", at=now)
     return reservation
 
 
-def reservation_for(session, token: str, donor_key: str, now: datetime | None = None) -> WishReservation:
-    """The donor's own live reservation by its token; :class:`WishError` otherwise."""
+def reservation_for(session, token: str, donor_key: str, now: datetime | None = None,
+                    with_gift: bool = False) -> WishReservation:
+    """The donor's own live reservation by its token; :class:`WishError` otherwise.
+
+    ``with_gift`` also accepts a live reservation whose gift was already started (the donor
+    reloads the payment page or comes back to it before the hold runs out).
+    """
     now = now or utcnow()
     found = session.scalar(sa.select(WishReservation).filter_by(token=token or ""))
     if found is None or found.donor_key != donor_key:
         raise state.WishError(_l("This reservation belongs to someone else. Choose a wish on the board."))
-    if found.status != state.HELD or found.expires_at <= now or found.donation_id is not None:
+    started = found.donation_id is not None and not with_gift
+    if with_gift and found.donation_id is not None and found.status not in (state.HELD, state.EXPIRED):
+        return found  # settled: its gift was booked, the page to show is the thank-you page
+    if found.status != state.HELD or found.expires_at <= now or started:
         raise state.WishError(_l("This reservation has ended. Choose the wish again on the board."))
     return found
 
@@ -234,7 +237,7 @@ def release_expired(session, now: datetime | None = None) -> int:
                                   to_status=state.OPEN, actor="system", at=now))
             freed += 1
     session.flush()
-    return freed
+    return freed + pooled.release_run_out_parts(session, now)
 
 
 # -- settling a gift ------------------------------------------------------------------------
@@ -246,7 +249,7 @@ def settle_wish_gift(session, donation) -> WishReservation | None:
     this gift's reservation, or held by a hold that ran out; otherwise (someone else funded it,
     or another donor's hold is still running) the gift stays in the drive's fund — where it was
     booked — and the donor is told (``late_gift_redirected``); a drive set to refund late gifts
-    marks it ``refund_requested`` for staff, who refund it through the payments pages.
+    marks it ``refund_requested`` (``donate.wishes`` then refunds it through Stripe).
     """
     found = sa.select(WishReservation).where(WishReservation.donation_id == donation.id)
     reservation = session.scalar(found)
@@ -259,6 +262,9 @@ def settle_wish_gift(session, donation) -> WishReservation | None:
     if reservation.status not in (state.HELD, state.EXPIRED):
         return reservation
     now = utcnow()
+    if wish.pooled:  # a part: counted if it still fits (see ``pooled.fund_part``)
+        free = pooled.fund_part(session, wish, reservation, donation, now)
+        return reservation if free else _redirect(session, wish, reservation, donation, now)
     holder = session.scalar(sa.select(WishReservation.id).where(
         WishReservation.wish_id == wish.id, WishReservation.status == state.HELD))
     free = wish.status == state.OPEN or (wish.status == state.RESERVED and (
@@ -270,7 +276,7 @@ def settle_wish_gift(session, donation) -> WishReservation | None:
 
 def _fund(session, wish, reservation, donation, now):
     _move(session, wish, "fund", f"donation:{donation.id}", funded_donation_id=donation.id,
-          reserved_until=None)
+          reserved_until=None, funded_fen=wish.price_fen)
     session.execute(sa.update(WishReservation).where(
         WishReservation.wish_id == wish.id, WishReservation.status == state.HELD,
         WishReservation.id != reservation.id).values(status=state.EXPIRED)
@@ -292,19 +298,22 @@ def _redirect(session, wish, reservation, donation, now):
     return reservation
 
 
+def mark_late_gift_refunded(session, reservation: WishReservation, actor: str) -> WishReservation:
+    """A late gift marked for refund has been refunded in full (automatically or by staff)."""
+    result = session.execute(
+        sa.update(WishReservation).where(WishReservation.id == reservation.id,
+                                         WishReservation.status == state.REFUND_REQUESTED)
+        .values(status=state.REFUNDED).execution_options(synchronize_session=False))
+    session.expire(reservation)
+    if result.rowcount != 1:
+        raise state.WishError(_l("This gift is not waiting for a refund."))
+    wish = session.get(Wish, reservation.wish_id)
+    _event(session, wish, "late_refund", wish.status, wish.status, actor,
+           note=f"donation:{reservation.donation_id}")
+    return reservation
+
+
 # -- buying, delivering, closing ------------------------------------------------------------
-
-def check_photo(data: bytes | None) -> str:
-    """The media type of a receipt photo (JPEG or PNG, at most 2 MB); "" when there is none."""
-    if not data:
-        return ""
-    if len(data) > PHOTO_MAX_BYTES:
-        raise state.WishError(_l("The photo is larger than 2 MB."), "photo")
-    kind = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
-    if kind is None:
-        raise state.WishError(_l("The photo must be a JPEG or PNG image."), "photo")
-    return kind
-
 
 def record_purchase(session, wish: Wish, amount_fen: int, supplier: str, actor: str,
                     photo: bytes | None = None, day: date | None = None) -> Wish:

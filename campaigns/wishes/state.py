@@ -33,8 +33,8 @@ TRANSITIONS = {
 
 #: What became of one donor's reservation.
 HELD, RES_FUNDED, EXPIRED = "held", "funded", "expired"
-REDIRECTED, REFUND_REQUESTED = "redirected", "refund_requested"
-RESERVATION_STATUSES = (HELD, RES_FUNDED, EXPIRED, REDIRECTED, REFUND_REQUESTED)
+REDIRECTED, REFUND_REQUESTED, REFUNDED = "redirected", "refund_requested", "refunded"
+RESERVATION_STATUSES = (HELD, RES_FUNDED, EXPIRED, REDIRECTED, REFUND_REQUESTED, REFUNDED)
 
 STATUS_LABELS = {
     DRAFT: _l("Draft"), OPEN: _l("Waiting for a donor"), RESERVED: _l("Being funded"), FUNDED: _l("Funded"),

@@ -9,7 +9,7 @@ from campaigns.homes.goods import parse_price
 from campaigns.homes.households import streets
 from campaigns.homes.state import HomesError
 from campaigns.models import Campaign
-from campaigns.wishes import board, importing, models, services, settings, state
+from campaigns.wishes import board, importing, models, photos, services, settings, state
 from campaigns.wishes.forms import (DeliveryForm, ImportForm, NoteForm, PurchaseForm, SettingsForm,
                                     WishForm)
 from core.access import STAFF, guard_blueprint
@@ -108,11 +108,20 @@ def import_csv(slug: str):
     return redirect(url_for(".drive", slug=slug))
 
 
+def _yuan(fen: int | None) -> str:
+    return "" if fen is None else f"{fen // 100}.{fen % 100:02d}"
+
+
+def _optional_fen(field, default):
+    return parse_price(field.data, field.name) if (field.data or "").strip() else default
+
+
 def _settings_form(campaign) -> SettingsForm:
     current = settings.drive_settings(db.session, campaign)
-    cap = current.price_cap_fen
-    return SettingsForm(price_cap=f"{cap // 100}.{cap % 100:02d}", reservation_minutes=current.reservation_minutes,
-                        refund_late_gifts=current.refund_late_gifts)
+    return SettingsForm(price_cap=_yuan(current.price_cap_fen), reservation_minutes=current.reservation_minutes,
+                        refund_late_gifts=current.refund_late_gifts,
+                        pooled_threshold=_yuan(current.pooled_threshold_fen),
+                        pooled_min_part=_yuan(current.pooled_min_part_fen))
 
 
 @bp.route("/drives/<slug>/settings", methods=["POST"])
@@ -124,7 +133,9 @@ def update_settings(slug: str):
         settings.update_drive_settings(
             db.session, campaign, price_cap_fen=parse_price(form.price_cap.data, "price_cap"),
             reservation_minutes=form.reservation_minutes.data,
-            refund_late_gifts=form.refund_late_gifts.data)
+            refund_late_gifts=form.refund_late_gifts.data,
+            pooled_threshold_fen=_optional_fen(form.pooled_threshold, None),
+            pooled_min_part_fen=_optional_fen(form.pooled_min_part, models.DEFAULT_MIN_PART_FEN))
     except (state.WishError, HomesError) as err:
         _refused(err, form)
         return _render_drive(campaign, settings_form=form, code=400)
@@ -174,7 +185,7 @@ def purchase(wish_id: int):
         return _render_wish(found, purchase=form, code=400)
     try:
         amount = parse_price(form.amount.data, "amount")
-        photo = form.photo.data.read(services.PHOTO_MAX_BYTES + 1) if form.photo.data else None
+        photo = form.photo.data.read(photos.PHOTO_MAX_BYTES + 1) if form.photo.data else None
         services.record_purchase(db.session, found, amount, form.supplier.data, current_user.email, photo)
     except (state.WishError, HomesError) as err:
         _refused(err, form)

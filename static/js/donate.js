@@ -29,6 +29,39 @@
     update();
   }
 
+  // -- matching: "your ¥100 becomes ¥200", refreshed from /c/<slug>/match-preview --
+  function yuanText(fen) {
+    var minor = String(fen % 100);
+    return Math.floor(fen / 100) + "." + (minor.length < 2 ? "0" + minor : minor);
+  }
+
+  function setupMatchPreview(form) {
+    var line = document.getElementById("match-preview");
+    if (!line || !line.dataset.url) { return; }
+    var timer = null, asked = 0;
+    function pickedFen() {
+      var picked = form.querySelector("input[name=preset]:checked");
+      return picked && picked.value !== "custom" ? parseInt(picked.dataset.fen, 10)
+        : fenFromText(form.querySelector("[name=custom_amount]").value);
+    }
+    function refresh() {
+      var fen = pickedFen();
+      if (!fen) { line.textContent = ""; return; }
+      var designation = form.querySelector("input[name=designation]:checked");
+      var url = line.dataset.url + (line.dataset.url.indexOf("?") < 0 ? "?" : "&") + new URLSearchParams({
+        amount: yuanText(fen), designation: designation ? designation.value : ""
+      });
+      var mine = ++asked;
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (resp) { return resp.ok ? resp.json() : { text: "" }; })
+        .then(function (body) { if (mine === asked) { line.textContent = body.text || ""; } })
+        .catch(function () { /* the line simply stays as it was */ });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+  }
+
   // The card becomes a token in the browser (Stripe.js; localstripe's stand-in locally), the
   // server confirms the PaymentIntent with it, and Stripe.js finishes 3-D Secure if asked.
   function sendToken(form, tokenId) {
@@ -74,7 +107,7 @@
   }
 
   var donateForm = document.querySelector("form.donate-form");
-  if (donateForm) { setupDonateForm(donateForm); }
+  if (donateForm) { setupDonateForm(donateForm); setupMatchPreview(donateForm); }
   var payForm = document.getElementById("payment-form");
   if (payForm && window.Stripe) { setupPayment(payForm); }
 })();

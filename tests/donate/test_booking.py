@@ -139,10 +139,9 @@ def test_a_late_evening_gift_in_shanghai_is_booked_on_the_local_date():
     assert str(books_date(datetime(2025, 12, 31, 15, 59))) == "2025-12-31"
 
 
-def test_a_gift_from_a_closed_month_is_booked_today(make_drive):
-    from datetime import datetime
+def test_a_gift_from_a_closed_month_is_booked_in_the_next_open_month(make_drive):
+    from datetime import date, datetime
 
-    from donate.booking import books_date
     from ledger.models import JournalEntry
     from ledger.periods import close_period
 
@@ -151,5 +150,7 @@ def test_a_gift_from_a_closed_month_is_booked_today(make_drive):
     gift = _offline_gift(drive, 10_000)
     assert services.book_donation_succeeded(db.session, gift, when=datetime(2025, 1, 15, 4, 0))
     db.session.commit()
-    assert db.session.get(JournalEntry, gift.entry_id).entry_date == books_date()
+    entry = db.session.get(JournalEntry, gift.entry_id)
+    assert entry.entry_date == date(2025, 2, 1)
+    assert entry.memo.endswith("(late: belongs to 2025-01)")
     assert trial_balance()[("DONATION_INCOME", "SF-LJZ")] == -10_000

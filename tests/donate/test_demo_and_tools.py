@@ -27,17 +27,27 @@ def test_demo_seed_books_gifts_once(runner):
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0 and "0 new demo gift(s) booked" in second.output
     gifts = list(db.session.scalars(sa.select(Donation)))
-    # 36 gifts to the year-end drive, and 4 that funded the demo micro-wishes.
-    by_drive = {slug: sum(g.campaign.slug == slug for g in gifts)
-                for slug in ("wanren-juan", "dongri-nuanyang")}
-    assert by_drive == {"wanren-juan": 36, "dongri-nuanyang": 4}
-    assert len(gifts) == 40 and {g.status for g in gifts} == {"succeeded"}
+    # 36 one-off gifts and 22 months of demo monthly plans to the year-end drive; 4 gifts that
+    # funded the demo micro-wishes and 2 parts of the pooled one.
+    by_drive = {(slug, monthly): sum(g.campaign.slug == slug and (g.plan_id is not None) == monthly
+                                     for g in gifts)
+                for slug in ("wanren-juan", "dongri-nuanyang") for monthly in (False, True)}
+    assert by_drive == {("wanren-juan", False): 36, ("wanren-juan", True): 22,
+                        ("dongri-nuanyang", False): 6, ("dongri-nuanyang", True): 0}
+    assert len(gifts) == 64 and {g.status for g in gifts} == {"succeeded"}
     total = sum(g.amount_fen for g in gifts)
     income = sum(account_balance(db.session, chart.DONATION_INCOME, g) for g in
                  {g.designation.fund_code for g in gifts})
-    assert income == -total
-    assert len({g.receipt_number for g in gifts}) == 40
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    # The demo sponsor's pledge matched part of the year-end gifts (campaigns.matching.demo).
+    from campaigns.matching.models import Match
+
+    matched = db.session.scalar(sa.select(sa.func.sum(Match.amount_fen)))
+    assert 0 < matched < 5_000_000
+    assert income == -(total + matched)
+    assert len({g.receipt_number for g in gifts}) == 64
+    # Only the monthly donors gave an email (the donor page needs one): a receipt each.
+    queued = {m.dedup_key for m in db.session.scalars(sa.select(OutboxMessage))}
+    assert queued == {f"receipt:{g.receipt_number}" for g in gifts if g.plan_id is not None}
 
 
 def test_the_launcher_binds_loopback_and_leaves_the_shared_store_alone(tmp_path):

@@ -98,6 +98,7 @@ def test_progress_api(client, gifts):
         "slug": "winter-2024", "kind": "pooled", "status": "live", "currency": "CNY",
         "raised_fen": 35_000, "goal_fen": 100_000, "donors": 3, "donor_goal": 8,
         "homes_helped": 0, "homes_goal": 10,
+        "matched_fen": 0, "raised_with_matches_fen": 35_000, "pledges": [],
     }
 
 

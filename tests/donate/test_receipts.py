@@ -69,6 +69,7 @@ def test_the_receipt_email_goes_out_through_smtp_once(runner, drive, smtp_server
     body = mail.get_content()
     code = receipts.receipt_code(app.config["SECRET_KEY"], gift.receipt_number)
     assert f"/receipts/{gift.receipt_number}?code={code}" in body and "¥100.00" in body
+    assert "All your gifts and monthly plans: http://127.0.0.1:5000/donor" in body
     db.session.expire_all()
     message = db.session.scalar(sa.select(OutboxMessage))
     assert message.status == "sent" and message.attempts == 1

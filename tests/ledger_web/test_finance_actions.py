@@ -65,6 +65,11 @@ def test_reversing_from_the_page_posts_exactly_one_mirror_entry(books, finance):
     assert (mirror.entry_date, mirror.memo, mirror.source) == (
         dt.date(2026, 10, 20), "refunded on donor's request", "reversal")
     assert mirror.posted_by == "finance@example.org"
+    from core.audit import AuditEvent
+
+    (audit,) = db.session.scalars(sa.select(AuditEvent)).all()
+    assert (audit.action, audit.actor, audit.object_id) == ("entry.reverse", "finance@example.org",
+                                                            str(books))
     assert sorted(p.amount for p in mirror.postings) == [-10000, -340, 340, 10000]
     assert trial_balance(db.session).rows == []
     html = finance.get(f"/finance/entries/{books}?lang=en").get_data(as_text=True)
@@ -135,6 +140,15 @@ def test_close_then_reopen_is_recorded_and_enforced(books, finance, as_role):
     assert [(e.action, e.by, e.reason) for e in events] == [
         ("close", "finance@example.org", "October books done"),
         ("reopen", "admin@example.org", "late invoice")]
+    # …and both are in the finance audit log, with the state before and after.
+    from core.audit import AuditEvent
+
+    audit = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(a.action, a.actor, a.object_id, a.before, a.after) for a in audit] == [
+        ("period.close", "finance@example.org", "2026-10", '{"status": "open"}',
+         '{"status": "closed"}'),
+        ("period.reopen", "admin@example.org", "2026-10", '{"status": "closed"}',
+         '{"reason": "late invoice", "status": "open"}')]
     post_entry(db.session, gift_draft("pi_late", 5000, 0))
     db.session.commit()
 

@@ -78,3 +78,19 @@ def statuses(session, campaign_id) -> dict:
                            .group_by(Wish.status))
     return dict(rows.all())
 
+
+def try_reserve(app, wish_id, donor, now, amount_fen=None) -> bool:
+    """One donor's attempt from its own thread and session: True when it got a reservation."""
+    from campaigns.wishes import state
+    from core.extensions import db
+
+    with app.app_context():
+        try:
+            services.reserve_wish(db.session, db.session.get(Wish, wish_id), donor, now, amount_fen=amount_fen)
+            db.session.commit()
+            return True
+        except state.WishError:
+            db.session.rollback()
+            return False
+        finally:
+            db.session.remove()

@@ -36,3 +36,20 @@ def test_the_wishes_demo_command(runner):
     result = runner.invoke(args=["wishes", "demo"])
     assert result.exit_code == 0 and "11 demo wish(es) ready" in result.output
     assert set(_statuses()) == set(state.STATUSES)
+
+
+def test_the_demo_pooled_wish_has_two_parts_paid_once(app):
+    from donate.models import Donation
+    from donate.wishes import seed_pooled_demo_wish
+
+    seed_office(db.session)
+    seed_wish_gifts(db.session)
+    db.session.commit()
+    wish = seed_pooled_demo_wish(db.session)
+    db.session.commit()
+    assert (wish.pooled, wish.status, wish.funded_fen, wish.price_fen) == (True, "open", 30_000, 48_000)
+    assert seed_pooled_demo_wish(db.session).funded_fen == 30_000
+    db.session.commit()
+    parts = db.session.scalars(sa.select(Donation.amount_fen).where(Donation.source_ref.like("demo-wish:%:part:%"))).all()
+    assert sorted(parts) == [10_000, 20_000]
+    assert sum(not w.pooled for w in db.session.scalars(sa.select(Wish))) == 11

@@ -88,24 +88,11 @@ def test_a_wish_in_a_closed_drive_cannot_be_reserved(make_wish, drive, now, engl
 
 # -- threads ---------------------------------------------------------------------------------
 
-def _try_reserve(app, wish_id, donor, now) -> bool:
-    with app.app_context():
-        try:
-            services.reserve_wish(db.session, db.session.get(Wish, wish_id), donor, now)
-            db.session.commit()
-            return True
-        except state.WishError:
-            db.session.rollback()
-            return False
-        finally:
-            db.session.remove()
-
-
 def _race_one(app, now):
     wish_id = support.make_wish(db.session, support.make_drive(db.session), "open").id
     db.session.commit()
     with ThreadPoolExecutor(max_workers=50) as pool:
-        results = list(pool.map(lambda n: _try_reserve(app, wish_id, f"donor-{n}", now), range(50)))
+        results = list(pool.map(lambda n: support.try_reserve(app, wish_id, f"donor-{n}", now), range(50)))
     assert results.count(True) == 1
     assert len(support.reservations_of(db.session, wish_id)) == 1
 
@@ -118,7 +105,7 @@ def _race_many(app, now):
     rng = random.Random(6)
     picks = [rng.choice(ids) for _ in range(1000)]
     with ThreadPoolExecutor(max_workers=32) as pool:
-        results = list(pool.map(lambda n: _try_reserve(app, picks[n], f"d{n}", now), range(1000)))
+        results = list(pool.map(lambda n: support.try_reserve(app, picks[n], f"d{n}", now), range(1000)))
     db.session.expire_all()
     per_wish = dict(db.session.execute(sa.select(WishReservation.wish_id, sa.func.count())
                                        .group_by(WishReservation.wish_id)).all())

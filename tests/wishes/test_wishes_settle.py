@@ -71,6 +71,9 @@ def test_a_late_gift_stays_in_the_pool_and_its_donor_is_told(make_wish, drive, n
     assert fund_net_assets(db.session, drive.fund_code) == 30_000
     (mail,) = _outbox("wish-late:")
     assert mail.to_addr == "late@example.org" and f"/donations/{late_gift.token}/thanks" in mail.body
+    (receipt,) = _outbox(f"receipt:{late_gift.receipt_number}")
+    assert "您的捐赠已计入本次活动的统筹款" in receipt.body
+    assert "your gift has gone to the drive's general pool" in receipt.body
     html = client.get(f"/donations/{late_gift.token}/thanks?lang=en").get_data(as_text=True)
     assert 'data-reservation="redirected"' in html
     assert "Someone else funded “新书包” for 小雨，10–12岁 just before your payment arrived." in html
@@ -85,6 +88,8 @@ def test_a_drive_that_refunds_late_gifts_marks_them_for_staff(make_wish, drive, 
     assert late.status == "refund_requested"
     # Emails go out in the default locale, Chinese: "We will refund your gift in full."
     assert "我们将全额退还您的捐款。" in _outbox("wish-late:")[0].body
+    (receipt,) = _outbox(f"receipt:{late_gift.receipt_number}")
+    assert "we are refunding your gift in full" in receipt.body
     login("staff")
     html = client.get(f"/staff/wishes/drives/{drive.slug}?lang=en").get_data(as_text=True)
     assert f"Gift #{late_gift.id} for wish #{late.wish_id}" in html

@@ -4,7 +4,7 @@ import io
 
 import sqlalchemy as sa
 
-from campaigns.wishes import services
+from campaigns.wishes import photos, services
 from campaigns.wishes.models import Wish
 from core.extensions import db
 from donate import receipts
@@ -94,7 +94,7 @@ def test_a_non_image_or_oversized_photo_is_refused(client, drive, make_wish, now
     login("staff")
     resp = _purchase(client, wish_id, b"%PDF-1.4 not an image", "receipt.pdf")
     assert resp.status_code == 400 and "The photo must be a JPEG or PNG image." in resp.get_data(as_text=True)
-    resp = _purchase(client, wish_id, PNG + b"\x00" * services.PHOTO_MAX_BYTES)
+    resp = _purchase(client, wish_id, PNG + b"\x00" * photos.PHOTO_MAX_BYTES)
     assert resp.status_code == 400 and "The photo is larger than 2 MB." in resp.get_data(as_text=True)
     resp = _purchase(client, wish_id, PNG, amount="0")
     assert resp.status_code == 400 and "The price must be more than zero." in resp.get_data(as_text=True)
