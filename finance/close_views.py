@@ -15,12 +15,16 @@ from core.audit import record_audit
 from core.extensions import db
 from finance import stripe_report  # noqa: F401 - registers the Stripe checks
 from finance import close_checks  # noqa: F401 - registers held matches and ledger verify, last
-from finance.close import CloseRefused, close_month, month_bounds, month_checklist
+from finance.close import (CloseRefused, close_month, failed_checks, month_bounds,
+                           month_checklist)
 from ledger.errors import PeriodStateError
 from ledger.forms import ClosePeriodForm
 from ledger.periods import period_status
+from ledger.views import CLOSE_GUARDS
 
 bp = Blueprint("finance_close", __name__, url_prefix="/finance/close")
+# The ledger's own period page runs the checklist too before it closes a month.
+bp.record_once(lambda state: state.app.extensions.setdefault(CLOSE_GUARDS, []).append(failed_checks))
 guard_blueprint(bp, FINANCE)
 
 

@@ -49,14 +49,6 @@ class PeriodStateError(LedgerError):
     """Closing a closed period, reopening an open one, or a malformed month."""
 
 
-class CloseChecksFailed(PeriodStateError):
-    """A month's close checks (registered in :data:`ledger.periods.CLOSE_GUARDS`) fail."""
-
-    def __init__(self, month: str, failures: list[str]):
-        super().__init__(f"The period {month} cannot be closed yet: " + "; ".join(failures))
-        self.month, self.failures = month, failures
-
-
 class InsufficientFunds(LedgerError):
     def __init__(self, fund_code: str, shortfall: int, currency: str = "CNY"):
         super().__init__(

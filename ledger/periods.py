@@ -7,12 +7,11 @@ Every close and reopen is recorded in ``period_events`` (who, when, why).
 import dataclasses
 import re
 from datetime import date
-from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ledger.errors import CloseChecksFailed, ClosedPeriod, PeriodStateError
+from ledger.errors import ClosedPeriod, PeriodStateError
 from ledger.models import Period, PeriodEvent, utcnow
 from ledger.posting import EntryDraft, lock_ledger, post_entry
 
@@ -32,19 +31,8 @@ def period_status(session: Session, month: str) -> str:
     return status or "open"
 
 
-#: What a month must pass before it closes, added by the layers above (the finance office's
-#: month-end checklist registers itself): each ``guard(session, month) -> [failure text]``.
-#: The ledger knows nothing of them; it only refuses to close while any says no, so that
-#: no page or script can close a month around the checklist.
-CLOSE_GUARDS: list[Callable[[Session, str], list[str]]] = []
-
-
 def close_period(session: Session, month: str, *, by: str, reason: str = "") -> Period:
-    """Close ``month`` to postings; flushes. Refuses a month that is already closed
-    (:class:`PeriodStateError`) or whose close checks fail (:class:`CloseChecksFailed`)."""
-    failures = [text for guard in CLOSE_GUARDS for text in guard(session, check_month(month))]
-    if failures:
-        raise CloseChecksFailed(month, failures)
+    """Close ``month`` to postings; flushes. Refuses a month that is already closed."""
     return _transition(session, month, "close", by, reason)
 
 

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from campaigns.homes.goods import PAIRING_LABELS
 
@@ -52,12 +52,12 @@ class OrderForm(FlaskForm):
 class ReceiveForm(FlaskForm):
     """Quantities and lot numbers come as ``qty-<line id>`` and ``lot-<line id>`` fields."""
 
-    received_on = DateField(_l("Received on"), validators=[DataRequired(REQUIRED)])
+    received_on = DateField(_l("Received on"), validators=[InputRequired(REQUIRED)])
 
 
 class PayForm(FlaskForm):
     amount = StringField(_l("Amount (yuan)"), validators=[DataRequired(REQUIRED), Length(max=20, message=TOO_LONG)])
-    paid_on = DateField(_l("Paid on"), validators=[DataRequired(REQUIRED)])
+    paid_on = DateField(_l("Paid on"), validators=[InputRequired(REQUIRED)])
 
 
 class ImportForm(FlaskForm):
@@ -74,7 +74,7 @@ class AssignForm(FlaskForm):
 
 
 class DeliveryForm(FlaskForm):
-    delivered_on = DateField(_l("Delivered on"), validators=[DataRequired(REQUIRED)])
+    delivered_on = DateField(_l("Delivered on"), validators=[InputRequired(REQUIRED)])
     delivered_by = StringField(_l("Delivered by"), validators=[DataRequired(REQUIRED), Length(max=80, message=TOO_LONG)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300, message=TOO_LONG)])
 

@@ -25,7 +25,7 @@ from campaigns.wishes.models import CATEGORIES, Wish, WishEvent, WishReservation
 from campaigns.wishes.settings import drive_settings
 from core.auth import utcnow
 from ledger import chart
-from ledger.errors import InsufficientFunds
+from ledger.errors import ClosedPeriod, InsufficientFunds
 from ledger.posting import post_entry
 
 log = logging.getLogger(__name__)
@@ -336,6 +336,9 @@ def record_purchase(session, wish: Wish, amount_fen: int, supplier: str, actor: 
     except InsufficientFunds:
         raise state.WishError(_l("The drive's fund does not hold enough for this purchase."),
                               "amount") from None
+    except ClosedPeriod:
+        raise state.WishError(_l("The books for %(month)s are closed: choose a date in an open "
+                                 "month.", month=(day or books_today()).strftime("%Y-%m"))) from None
     return _move(session, wish, "purchase", actor, supplier.strip()[:120], purchase_fen=amount_fen,
                  supplier=supplier.strip()[:120], purchase_entry_id=entry.id,
                  receipt_photo=photo or None, receipt_photo_type=photo_type)

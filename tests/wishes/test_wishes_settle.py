@@ -2,9 +2,11 @@
 for refund) and its donor is told, by email and on the thank-you page. Never silent."""
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from campaigns.wishes import services
+from campaigns.wishes.state import WishError
 from campaigns.wishes.models import Wish, WishEvent, WishReservation
 from core.extensions import db
 from donate.models import OutboxMessage
@@ -117,3 +119,25 @@ def test_a_late_gift_for_a_wish_still_free_funds_it(make_wish, now):
     support.pay_for(db.session, reservation)
     db.session.commit()
     assert db.session.get(Wish, wish.id).status == "funded"
+
+
+def test_a_purchase_dated_in_a_closed_month_is_refused_and_writes_nothing(make_wish, now, english):
+    from datetime import date
+
+    from ledger.models import JournalEntry
+    from ledger.periods import close_period
+
+    wish = make_wish()
+    reservation = services.reserve_wish(db.session, wish, "donor-a", now)
+    db.session.commit()
+    support.pay_for(db.session, reservation)
+    close_period(db.session, "2026-10", by="finance@example.org")
+    db.session.commit()
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
+    with pytest.raises(WishError, match="The books for 2026-10 are closed: choose a date in an "
+                                        "open month."):
+        services.record_purchase(db.session, db.session.get(Wish, wish.id), 9_000, "文具店",
+                                 support.STAFF, day=date(2026, 10, 30))
+    db.session.rollback()
+    assert db.session.get(Wish, wish.id).status == "funded"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == entries
