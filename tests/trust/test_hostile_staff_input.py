@@ -121,8 +121,8 @@ HOMES = [
     staff("order-pay-letters", "/staff/homes/orders/{order}/pay", "Enter a price like 50 or 12.50.",
           status=(409,), amount="abc",
           paid_on="2024-01-20"),
-    # DataRequired replaces the date parser's own message: worded as "required".
-    staff("order-pay-bad-date", "/staff/homes/orders/{order}/pay", "Paid on: This field is required.",
+    # InputRequired keeps the date parser's own message (DataRequired said "required").
+    staff("order-pay-bad-date", "/staff/homes/orders/{order}/pay", "Paid on: Not a valid date value.",
           amount="10", paid_on="2024-02-30"),
     staff("assign-street-unknown", "/staff/homes/campaigns/{campaign_id}/distribution", "street",
           street="ZZZ", recipe_id="1"),
