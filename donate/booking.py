@@ -17,23 +17,11 @@ dispute won A          processor clearing A                        disputes held
 dispute lost A         donation income A                           disputes held A
 =====================  ==========================================  ===========================
 """
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from ledger import chart
 from ledger.money import Money
 from ledger.posting import EntryDraft, Line
-
-#: The foundation's books are kept in its own time zone: a gift at 23:30 in Shanghai belongs
-#: to that day (and that year's receipt numbers), whatever UTC says.
-BOOKS_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def books_date(when: datetime | None = None) -> date:
-    """The books' date of ``when`` (naive UTC, as stored) or of now."""
-    aware = when.replace(tzinfo=timezone.utc) if when else datetime.now(timezone.utc)
-    return aware.astimezone(BOOKS_TZ).date()
-
 
 def fee_lines(fund: str, bearer: str, fee: int, currency: str) -> list[Line]:
     """Fee ``fee`` (signed: negative reverses) charged to ``bearer`` for a gift in ``fund``."""

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core.i18n import money
-from donate import booking, services
+from donate import services
 from donate.donor_auth import card_link_url, normalise_email
 from donate.models import Donation, FailedPaymentAttempt
 from donate.outbox import queue_message
@@ -23,6 +23,7 @@ from donate.recurring_models import (
     ACTIVE, CANCELLED, INCOMPLETE, LIVE_STATUSES, PAST_DUE, PAUSED, RecurringPlan, can, next_status,
 )
 from donate.stripe_gateway import DONOR_MESSAGES, GatewayError
+from ledger.periods import books_date
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def next_charge_date(sub: dict):
     ts = sub.get("trial_end") if sub.get("status") in ("trialing", "incomplete") else None
     ts = ts or sub.get("current_period_end") or (
         (((sub.get("items") or {}).get("data") or [{}])[0]).get("current_period_end"))
-    return booking.books_date(services.from_unix(ts)) if ts else None
+    return books_date(services.from_unix(ts)) if ts else None
 
 
 def invoice_subscription(invoice: dict) -> str | None:
@@ -166,11 +167,8 @@ def book_renewal(session, gateway, invoice: dict) -> Donation | None:
         return None
     donation = _renewal_donation(session, plan, invoice)
     paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
-    charge = {"latest_charge": invoice.get("charge")}
-    services.book_donation_succeeded(
-        session, donation, fee_fen=gateway.charge_fee(charge),
-        when=services.from_unix(paid_at or invoice.get("created")),
-        card_fingerprint=gateway.card_fingerprint(charge))
+    services.book_paid_intent(session, gateway, donation, {"latest_charge": invoice.get("charge")},
+                              when=services.from_unix(paid_at or invoice.get("created")))
     if can(plan.status, "recover"):
         plan.status, plan.failed_count = next_status(plan.status, "recover"), 0
     session.flush()

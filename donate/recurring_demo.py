@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from campaigns.models import Campaign
 from core.auth import utcnow
-from donate import booking, services
+from donate import services
 from donate.models import Donation
 from donate.recurring_models import ACTIVE, CANCELLED, PAST_DUE, PAUSED, RecurringPlan
+from ledger.periods import books_date
 
 #: email, name, monthly fen, designation index, months given, status.
 DEMO_PLANS = [
@@ -49,7 +50,7 @@ def _demo_plan(session, campaign, n: int, row) -> RecurringPlan:
         amount_fen=fen, currency=campaign.currency, email=email, donor_name=name, status=status,
         stripe_customer=f"demo_cus_{n}", stripe_subscription=f"demo_sub_{n}",
         stripe_plan=f"wanjia-monthly-{campaign.currency.lower()}-{fen}",
-        next_charge_on=booking.books_date() + timedelta(days=3 * n) if live else None,
+        next_charge_on=books_date() + timedelta(days=3 * n) if live else None,
         failed_count=1 if status == PAST_DUE else 0,
         paused_reason="donor" if status == PAUSED else "",
         cancelled_at=utcnow() if status == CANCELLED else None)

@@ -24,7 +24,7 @@ from donate.models import (
 from donate.outbox import queue_message
 from donate.stripe_gateway import GatewayError
 from ledger.chart import GENERAL_FUND
-from ledger.periods import post_in_open_month
+from ledger.periods import books_date, post_in_open_month
 from ledger.posting import post_entry
 
 log = logging.getLogger(__name__)
@@ -125,9 +125,7 @@ def pay_donation(session, gateway, donation, card_token: str) -> str:
     check_not_locked_out(session, donation.client_ip)
     pi = gateway.confirm_with_card_token(donation.stripe_payment_intent, card_token)
     if pi.get("status") == "succeeded":
-        book_donation_succeeded(session, donation, fee_fen=gateway.charge_fee(pi),
-                                when=from_unix(pi.get("created")),
-                                card_fingerprint=gateway.card_fingerprint(pi))
+        book_paid_intent(session, gateway, donation, pi)
     return pi.get("status", "")
 
 
@@ -180,9 +178,18 @@ def book_donation_succeeded(session, donation, *, fee_fen: int = 0,
     return True
 
 
+def book_paid_intent(session, gateway, donation, pi: dict, when: datetime | None = None) -> bool:
+    """Book ``donation`` paid by the succeeded PaymentIntent ``pi`` (dated by ``pi`` unless
+    ``when`` says otherwise); the fee and the card come from one look at its charge."""
+    fee_fen, fingerprint = gateway.charge_facts(pi)
+    return book_donation_succeeded(session, donation, fee_fen=fee_fen,
+                                   when=when or from_unix(pi.get("created")),
+                                   card_fingerprint=fingerprint)
+
+
 def _post_gift(session, donation):
     draft = booking.gift_draft(
-        key=donation.booking_key, day=booking.books_date(donation.succeeded_at),
+        key=donation.booking_key, day=books_date(donation.succeeded_at),
         fund=donation.designation.fund_code, fee_fund=fee_fund(donation),
         gross=donation.amount_fen, fee=donation.fee_fen, currency=donation.currency,
         memo=f"Gift #{donation.id} to {donation.campaign.slug}")
@@ -201,9 +208,7 @@ def sync_donation(session, gateway, donation) -> bool:
     pi = gateway.retrieve_payment_intent(donation.stripe_payment_intent)
     if pi.get("status") != "succeeded":
         return False
-    book_donation_succeeded(session, donation, fee_fen=gateway.charge_fee(pi),
-                            when=from_unix(pi.get("created")),
-                            card_fingerprint=gateway.card_fingerprint(pi))
+    book_paid_intent(session, gateway, donation, pi)
     return True
 
 
@@ -254,7 +259,7 @@ def book_refund(session, donation, refund_id: str, amount_fen: int, by: str = "s
                                          donation.refunded_fen, amount_fen, donation.currency)
     reverse_matches(session, donation, amount_fen, actor=by)  # before refunded_fen moves
     entry = post_entry(session, booking.refund_draft(
-        key=f"stripe:{refund_id}:refund", day=booking.books_date(), posted_by=by,
+        key=f"stripe:{refund_id}:refund", day=books_date(), posted_by=by,
         fund=donation.designation.fund_code, fee_fund=fee_fund(donation), amount=amount_fen,
         fee_share=fee_share, currency=donation.currency,
         memo=f"Refund {refund_id} of gift #{donation.id}"))
@@ -277,7 +282,7 @@ def open_dispute(session, donation, dispute_id: str, amount_fen: int) -> Donatio
     amount_fen = min(amount_fen, donation.net_fen)
     donation.status = state.next_status(donation.status, "dispute")
     entry = post_entry(session, booking.dispute_draft(
-        key=f"stripe:{dispute_id}:created", day=booking.books_date(), outcome="open",
+        key=f"stripe:{dispute_id}:created", day=books_date(), outcome="open",
         fund=donation.designation.fund_code, amount=amount_fen, currency=donation.currency,
         memo=f"Dispute {dispute_id} of gift #{donation.id}"))
     dispute = DonationDispute(donation_id=donation.id, stripe_dispute=dispute_id,
@@ -299,7 +304,7 @@ def close_dispute(session, dispute: DonationDispute, won: bool) -> DonationDispu
         action = "lose_dispute"
     donation.status = state.next_status(donation.status, action)
     entry = post_entry(session, booking.dispute_draft(
-        key=f"stripe:{dispute.stripe_dispute}:{outcome}", day=booking.books_date(),
+        key=f"stripe:{dispute.stripe_dispute}:{outcome}", day=books_date(),
         outcome=outcome, fund=donation.designation.fund_code, amount=dispute.amount_fen,
         currency=donation.currency, memo=f"Dispute {dispute.stripe_dispute} {outcome}"))
     dispute.status, dispute.closed_entry_id = outcome, entry.id
@@ -334,6 +339,4 @@ def _book_swept(session, gateway, pi: dict) -> bool:
         return False
     if donation.status in state.BOOKED_STATUSES:
         return False
-    return book_donation_succeeded(session, donation, fee_fen=gateway.charge_fee(pi),
-                                   when=from_unix(pi.get("created")),
-                                   card_fingerprint=gateway.card_fingerprint(pi))
+    return book_paid_intent(session, gateway, donation, pi)

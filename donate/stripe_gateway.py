@@ -125,45 +125,34 @@ class StripeGateway:
             params["amount"] = amount_fen
         return self._call("create Refund", self.client.v1.refunds.create, params)
 
-    def charge_fee(self, payment_intent: dict) -> int:
-        """The processor fee of the PaymentIntent's charge, from its balance transaction; 0 when
-        Stripe has none yet (localstripe's fee is always 0)."""
+    def charge_facts(self, payment_intent: dict) -> tuple[int, str]:
+        """``(fee, card fingerprint)`` of the PaymentIntent's charge, from one look at it: the
+        processor fee from its balance transaction (0 when Stripe has none yet; localstripe's
+        is always 0), and the fingerprint of the card that paid (the same card gives the same
+        one across customers), for matching's per-donor caps ("" when there is none)."""
         charge_id = payment_intent.get("latest_charge")
         if isinstance(charge_id, dict):
             charge_id = charge_id.get("id")
         if not charge_id:
-            return 0
+            return 0, ""
         charge = self._call("retrieve Charge", self.client.v1.charges.retrieve, charge_id)
         txn_id = charge.get("balance_transaction")
-        if not txn_id:
-            return 0
-        txn = self._call("retrieve BalanceTransaction",
-                         self.client.v1.balance_transactions.retrieve, txn_id)
-        return int(txn.get("fee") or 0)
+        fee = int(self._call("retrieve BalanceTransaction",
+                             self.client.v1.balance_transactions.retrieve, txn_id).get("fee") or 0) \
+            if txn_id else 0
+        return fee, self._card_fingerprint(charge, payment_intent)
 
-    # -- matching --
-
-    def card_fingerprint(self, payment_intent: dict) -> str:
-        """The fingerprint of the card that paid (the same card gives the same one across
-        customers), for matching's per-donor caps; "" when there is none (not a card, or
-        Stripe unreachable: the donor's email then stands in, so this never raises)."""
-        charge_id = payment_intent.get("latest_charge")
-        if isinstance(charge_id, dict):
-            charge_id = charge_id.get("id")
-        try:
-            charge = self._call("retrieve Charge", self.client.v1.charges.retrieve, charge_id) \
-                if charge_id else {}
-            card = (charge.get("payment_method_details") or {}).get("card") or {}
-            method = charge.get("payment_method") or payment_intent.get("payment_method")
-            if not card.get("fingerprint") and isinstance(method, str) and method:
-                # localstripe's charges carry no payment_method_details; the method has the card.
+    def _card_fingerprint(self, charge: dict, payment_intent: dict) -> str:
+        card = (charge.get("payment_method_details") or {}).get("card") or {}
+        method = charge.get("payment_method") or payment_intent.get("payment_method")
+        if not card.get("fingerprint") and isinstance(method, str) and method:
+            # localstripe's charges carry no payment_method_details; the method has the card.
+            try:
                 card = self._call("retrieve PaymentMethod", self.client.v1.payment_methods.retrieve,
                                   method).get("card") or {}
-        except GatewayError:
-            return ""
+            except GatewayError:
+                return ""  # the donor's email stands in for the card
         return str(card.get("fingerprint") or "")
-
-    # -- end matching --
 
     @staticmethod
     def construct_event(payload: bytes, sig_header: str | None, secret: str) -> dict:

@@ -31,10 +31,7 @@ def _on_pi_succeeded(session, gateway, obj: dict) -> str:
         return "unknown_payment_intent"
     if donation.status in state.BOOKED_STATUSES:  # a replay: spare Stripe the lookups
         return "already_booked"
-    booked = services.book_donation_succeeded(
-        session, donation, fee_fen=gateway.charge_fee(obj),
-        when=services.from_unix(obj.get("created")),
-        card_fingerprint=gateway.card_fingerprint(obj))
+    booked = services.book_paid_intent(session, gateway, donation, obj)
     return "booked" if booked else "already_booked"
 
 

@@ -9,7 +9,7 @@ Dates are the books' dates (Asia/Shanghai, as receipts are numbered): a gift at 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,9 +17,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.i18n import money
 from donate import state
-from donate.booking import BOOKS_TZ, books_date
+
 from donate.models import Donation
 from donate.outbox import queue_message
+from ledger.periods import books_date, utc_bounds
 
 #: Gifts a statement lists: every booked gift but a lost dispute (the card holder took it back).
 STATEMENT_STATUSES = tuple(s for s in state.BOOKED_STATUSES if s != state.LOST)
@@ -64,12 +65,6 @@ class Statement:
         return out
 
 
-def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """The naive-UTC instants of the books' days ``start`` 00:00 up to (not incl.) ``end`` + 1."""
-    def utc(day: date) -> datetime:
-        return datetime.combine(day, time(), BOOKS_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-
-    return utc(start), utc(date.fromordinal(end.toordinal() + 1))
 
 
 def _gifts_in(start: date, end: date):

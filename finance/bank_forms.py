@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from finance.bank_models import DATE_FORMATS, ENCODINGS
+from finance.bank_models import DATE_FORMATS
 from ledger.chart import BANK
 
 REQUIRED = _l("This field is required.")

@@ -20,11 +20,12 @@ from flask_babel import lazy_gettext as _l
 from core.audit import actor_label, record_audit
 from donate import receipts, state
 from donate.services import queue_receipt
-from donate.booking import BOOKS_TZ
+
 from donate.models import Donation
 from finance.bank_models import BankMatchPosting
 from ledger import chart
 from ledger.models import Account, Posting
+from ledger.periods import BOOKS_TZ
 from ledger.posting import EntryDraft, Line, post_entry
 
 CHANNELS = ("cash", "bank_transfer")

@@ -16,11 +16,12 @@ from flask_login import current_user
 from core.access import AUDITOR, FINANCE, STAFF, guard_blueprint
 from core.extensions import db
 from core.views import error_page
-from donate.booking import books_date
+
 from finance import gauge, statements_registers, statements_tables, vouchers
 from finance.xlsx import xlsx_response
 from ledger import forms as ledger_forms
 from ledger.forms import AsOfForm, RangeForm
+from ledger.periods import books_date
 from ledger.statements import activities, financial_position, fund_balances
 from ledger.views import csv_response
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from donate.services import from_unix
 from finance.stripe_models import StripeBalanceLine, StripeFetch
 from finance.stripe_recon import CHARGES, ReconcileResult, reconcile_stripe, store_lines, store_payout
-from finance.stripe_report import utc_bounds
+from ledger.periods import utc_bounds
 
 
 def fetch_stripe_activity(session, gateway, start: date, end: date, commit=None,

@@ -22,14 +22,14 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from donate.booking import books_date, fee_lines
+from donate.booking import fee_lines
 from donate.models import Donation, DonationDispute, DonationRefund
 from donate.services import fee_fund
 from finance.stripe_csv import ParsedLine, parse_stripe_csv
 from finance.stripe_models import StripeBalanceLine, StripePayout
 from ledger import chart
 from ledger.models import Account, Posting
-from ledger.periods import post_in_open_month
+from ledger.periods import books_date, post_in_open_month
 from ledger.posting import EntryDraft, Line
 
 #: Categories of charges, as Stripe names them in reports and on balance transactions.

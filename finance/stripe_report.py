@@ -8,19 +8,20 @@ clearing. Every unmatched item explains part of the difference (Stripe's amount 
 books'); what is left, ``unexplained_fen``, is zero when the reconciliation is complete.
 """
 import dataclasses
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from donate.booking import BOOKS_TZ
+
 from donate.models import Donation, DonationRefund
 from finance.checklist import CheckResult, register_check
 from finance.stripe_models import StripeBalanceLine, StripePayout
 from finance.stripe_recon import CHARGES, clearing_movement
 from ledger import chart
 from ledger.models import Account, JournalEntry, Posting
+from ledger.periods import utc_bounds
 
 #: Why an item is unmatched, by the code stored on the line or payout.
 REASONS = {
@@ -66,11 +67,6 @@ class Summary:
         return self.stripe_fen - self.books_fen - self.explained_fen
 
 
-def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """The books' days ``start``..``end`` (inclusive, Shanghai) as naive UTC [from, to)."""
-    def utc(day):
-        return datetime.combine(day, time(), BOOKS_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-    return utc(start), utc(end + timedelta(days=1))
 
 
 def _lines_in(start: date, end: date):

@@ -23,8 +23,9 @@ from finance.stripe_csv import StripeFileError
 from finance.stripe_fetch import fetch_stripe_activity
 from finance.stripe_models import StripeBalanceLine, StripePayout
 from finance.stripe_recon import import_stripe_csv, payout_lines, payout_split
-from finance.stripe_report import reason_text, reconciliation_summary, utc_bounds
+from finance.stripe_report import reason_text, reconciliation_summary
 from ledger.errors import LedgerError, PeriodStateError
+from ledger.periods import utc_bounds
 from ledger.views import ledger_message
 
 bp = Blueprint("finance_stripe", __name__, url_prefix="/finance/stripe")

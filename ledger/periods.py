@@ -6,7 +6,8 @@ Every close and reopen is recorded in ``period_events`` (who, when, why).
 """
 import dataclasses
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,6 +19,24 @@ from ledger.posting import EntryDraft, lock_ledger, post_entry
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: One state machine: which action is allowed from which status, and where it leads.
 TRANSITIONS = {("open", "close"): "closed", ("closed", "reopen"): "open"}
+
+#: The foundation's books are kept in its own time zone: a gift at 23:30 in Shanghai belongs
+#: to that day (and that month, and that year's receipt numbers), whatever UTC says.
+BOOKS_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def books_date(when: datetime | None = None) -> date:
+    """The books' date of ``when`` (naive UTC, as stored) or of now."""
+    aware = when.replace(tzinfo=timezone.utc) if when else datetime.now(timezone.utc)
+    return aware.astimezone(BOOKS_TZ).date()
+
+
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The books' days ``start``..``end`` (inclusive) as naive-UTC instants [from, to)."""
+    def utc(day: date) -> datetime:
+        return datetime.combine(day, time(), BOOKS_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+
+    return utc(start), utc(end + timedelta(days=1))
 
 
 def check_month(month: str) -> str:

@@ -1,19 +1,16 @@
 """The ledger entries this feature posts, and the books' date (Shanghai)."""
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
 from campaigns.homes.state import HomesError
 from ledger import chart
 from ledger.errors import ClosedPeriod
+from ledger.periods import books_date
 from ledger.posting import EntryDraft, Line, post_entry
 
-BOOKS_TZ = ZoneInfo("Asia/Shanghai")
-
-
 def books_today() -> date:
-    return datetime.now(BOOKS_TZ).date()
+    return books_date()
 
 
 def post_dated(session, draft: EntryDraft):

@@ -30,21 +30,19 @@ Functions here flush and never commit. A donation is used only through its attri
 ``currency``, ``email``, ``donor_fingerprint``, ``succeeded_at``): ``campaigns`` never
 imports ``donate``.
 """
-import dataclasses
 import hashlib
 import re
 from datetime import datetime, time, timezone
 
 import sqlalchemy as sa
 
-from campaigns.homes.books import BOOKS_TZ
 from campaigns.matching import booking, state
 from campaigns.matching.gaming import hold_reason
 from campaigns.matching.models import Match, MatchingPledge, PledgeEvent, pledge_campaigns
 from core.auth import utcnow
-from ledger.errors import ClosedPeriod
 from ledger.money import Money
-from ledger.posting import lock_ledger, post_entry
+from ledger.periods import BOOKS_TZ, books_date, post_in_open_month
+from ledger.posting import lock_ledger
 
 #: The statuses whose amount (net of reversals) is in use: held matches count against caps.
 IN_USE = (state.MATCHED, state.HELD)
@@ -68,11 +66,6 @@ def donor_key(donation) -> str:
     """The donation's donor fingerprint; a gift with none counts as its own donor."""
     return (donation.donor_fingerprint or donor_fingerprint_for(donation.email or "")
             or f"donation:{donation.id}")
-
-
-def books_day(when: datetime):
-    """The books' (Shanghai) date of a naive UTC datetime."""
-    return when.replace(tzinfo=timezone.utc).astimezone(BOOKS_TZ).date()
 
 
 def in_opening_hours(pledge: MatchingPledge, now: datetime) -> bool:
@@ -194,7 +187,7 @@ def apply_matches(session, donation, now: datetime | None = None) -> list[Match]
     # A monthly gift carries its plan (donate.recurring); only some pledges match those.
     terms = (donation.designation_id, gift, currency, now, getattr(donation, "plan_id", None) is not None)
     candidates = [p.id for p in live_pledges_for(session, donation.campaign, now) if qualifies(p, *terms)]
-    fingerprint, day, base, made = donor_key(donation), books_day(now), gift, []
+    fingerprint, day, base, made = donor_key(donation), books_date(now), gift, []
     for pledge_id in candidates:
         if base <= 0:
             break
@@ -231,19 +224,11 @@ def post_match(session, match: Match, pledge: MatchingPledge, now: datetime, by:
     """Book a match's net amount (pledges receivable / donation income, campaign fund)."""
     campaign = next(c for c in pledge.campaigns if c.id == match.campaign_id)
     draft = booking.match_draft(
-        match_id=match.id, day=books_day(now), fund=campaign.fund_code, amount=match.net_fen,
+        match_id=match.id, day=books_date(now), fund=campaign.fund_code, amount=match.net_fen,
         currency=match.currency, posted_by=by,
         memo=f"Match of gift #{match.donation_id} by {pledge.sponsor.name} (pledge #{pledge.id})")
-    match.entry_id = _post_today_if_closed(session, draft).id
+    match.entry_id = post_in_open_month(session, draft).id
     session.flush()
-
-
-def _post_today_if_closed(session, draft):
-    try:
-        return post_entry(session, draft)
-    except ClosedPeriod:
-        # Like the gift itself: a match whose month is closed is booked today.
-        return post_entry(session, dataclasses.replace(draft, date=books_day(utcnow())))
 
 
 def move_pledge(session, pledge: MatchingPledge, action: str, actor: str, *, at=None,
@@ -302,8 +287,8 @@ def _reverse_one(session, match: Match, pledge, delta: int, now: datetime, actor
     match.reversed_fen += delta
     if match.status == state.MATCHED:
         campaign = next(c for c in pledge.campaigns if c.id == match.campaign_id)
-        _post_today_if_closed(session, booking.match_reversal_draft(
-            match_id=match.id, reversed_total=match.reversed_fen, day=books_day(now),
+        post_in_open_month(session, booking.match_reversal_draft(
+            match_id=match.id, reversed_total=match.reversed_fen, day=books_date(now),
             fund=campaign.fund_code, amount=delta, currency=match.currency,
             memo=f"Reversal of match #{match.id} (gift #{match.donation_id} refunded)"))
     if match.reversed_fen == match.amount_fen:

@@ -6,7 +6,7 @@ never exceeds its pool (``spent_within_pool``), and a gift is matched at most on
 A donation is referred to by table name (``donations.id``): ``campaigns`` never imports
 ``donate``.
 """
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -150,7 +150,7 @@ class Match(db.Model):
     #: Who gave, for per-donor caps: a card fingerprint, else a hash of email and phone.
     donor_fingerprint: Mapped[str] = mapped_column(sa.String(64))
     #: The gift's day in the books' time zone, for per-donor daily caps.
-    books_day: Mapped[datetime] = mapped_column(sa.Date)
+    books_day: Mapped[date] = mapped_column(sa.Date)
     #: Why a match is held (the gaming rule that fired), for the review page.
     hold_reason: Mapped[str] = mapped_column(sa.String(200), default="")
     #: The entry that booked it (pledges receivable / donation income), once matched.

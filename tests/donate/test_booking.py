@@ -133,7 +133,7 @@ def test_the_state_machine_allows_only_its_transitions():
 def test_a_late_evening_gift_in_shanghai_is_booked_on_the_local_date():
     from datetime import datetime
 
-    from donate.booking import books_date
+    from ledger.periods import books_date
 
     assert str(books_date(datetime(2025, 12, 31, 16, 30))) == "2026-01-01"
     assert str(books_date(datetime(2025, 12, 31, 15, 59))) == "2025-12-31"

@@ -6,6 +6,7 @@ from campaigns.matching import services as matching
 from campaigns.matching.models import Match, MatchingPledge, Sponsor
 from core.extensions import db
 from donate import services
+from ledger.periods import books_date
 from tests.finance.statements_support import book_gift, csv_of, drive, line, reader, xlsx_of  # noqa: F401
 
 OCTOBER = "/finance/statements/donations?lang=en&start=2026-10-01&end=2026-10-31"
@@ -40,7 +41,7 @@ def test_refunds_count_by_the_end_of_the_range(drive, reader):
     g1, _g2, _g3 = _gifts(drive)
     services.book_refund(db.session, g1, "re_1", 3000, by="finance@example.org")
     db.session.commit()
-    refund_day = services.booking.books_date()
+    refund_day = books_date()
     client = reader("finance")
     rows = csv_of(client.get(f"/finance/statements/donations?lang=en&start=2026-10-01"
                              f"&end={refund_day}&format=csv"))

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from donate import services
-from donate.booking import books_date
+
 from donate.stripe_gateway import GatewayError
 from finance.stripe_fetch import fetch_stripe_activity
 from finance.stripe_models import StripeBalanceLine, StripeFetch
+from ledger.periods import books_date
 from tests.finance.stripe_support import drive, entry_count  # noqa: F401
 from tests.donate.conftest import gateway, localstripe_server, stripe_url  # noqa: F401
 from tests.donate.giving_support import make_paid_donation

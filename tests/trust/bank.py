@@ -71,11 +71,8 @@ class Processor:
         return {"id": pi, "object": "payment_intent", "status": found["status"] if found else
                 "requires_payment_method", "created": int(time.time()), "latest_charge": None}
 
-    def charge_fee(self, _pi: dict) -> int:
-        return 0
-
-    def card_fingerprint(self, _pi: dict) -> str:
-        return ""
+    def charge_facts(self, _pi: dict) -> tuple[int, str]:
+        return 0, ""  # no fee, and no card: the donor's email stands in
 
 
 class Run:

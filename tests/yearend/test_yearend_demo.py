@@ -9,8 +9,9 @@ from pypdf import PdfReader
 
 from core.extensions import db
 from donate import yearend
-from donate.booking import books_date
+
 from donate.models import Donation
+from ledger.periods import books_date
 
 DONOR = "li.na@example.org"
 
