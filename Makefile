@@ -21,7 +21,8 @@ translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot core ledger campaigns donate finance templates
+	$(BIN)/python -m tools.i18n_check --templates
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output -o translations/messages.pot core ledger campaigns donate finance templates
 
 update-messages: extract-messages
 	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
@@ -46,8 +47,11 @@ run: seed
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark (bench/: the giving day, the ledger, the schema floor); a quick look:
+# make bench BENCH_ARGS="--gifts 2000 --engine sqlite --scaling-gifts 0 --postings 20000".
+# The giving day's load generator (locust) comes with the test extra that setup installs.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The trust tests pushed hard (issue #10): 20x the hypothesis and schemathesis examples, and
 # the bank test on PostgreSQL with SOAK_OPS operations (CI runs a few hundred). -s shows the

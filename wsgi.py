@@ -30,7 +30,7 @@ def configure_settings(app: Flask, config: dict | None) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from core import i18n, security
+    from core import cache, i18n, security
     from core.auth import configure_login
     from core.extensions import csrf, db, limiter, migrate
 
@@ -41,6 +41,7 @@ def configure_extensions(app: Flask) -> None:
     configure_login(app)
     i18n.init_app(app)
     security.init_app(app)
+    cache.init_app(app)  # short-lived public figures (PUBLIC_CACHE_SECONDS)
 
 
 #: Every blueprint as (module, what it serves), bottom layer first. Modules are imported
@@ -57,6 +58,7 @@ BLUEPRINTS = (
     ("donate.views", "/, /c/<slug>, the JSON API"),
     ("donate.giving", "donate, pay, thank-you, receipts, the Stripe webhook"),
     ("donate.transparency", "where the money went"),
+    ("donate.share", "share cards /c/<slug>/share.png, the wish page /w/<id>"),
     ("donate.wishes", "the public wish board"),
     ("donate.teams_views", "/c/<slug>/teams, /c/<slug>/t/<team> (一起捐)"),
     ("donate.donor", "/donor: a donor's gifts and monthly plans, signed in by link"),
@@ -67,6 +69,7 @@ BLUEPRINTS = (
     ("finance.approvals_views", "/finance/approvals"),
     ("finance.offline_views", "/finance/offline-gifts"),
     ("finance.stripe_views", "/finance/stripe"),
+    ("finance.shortfall_views", "/finance/refund-shortfalls: refunds of spent restricted money"),
     ("finance.close_views", "/finance/close/<YYYY-MM>"),
     ("finance.statements", "/finance/statements"),
 )

@@ -1,10 +1,12 @@
 """``python -m bench``: run every benchmark module, print its table, write the JSON.
 
-Options are passed to every module (each reads the ones it knows) (``--postings 2000 --engine sqlite``
-for a quick look); the results go to ``bench/results/latest.json`` (or ``--json PATH``).
+Options are passed to every module (each gets the ones its ``run`` takes) (``--postings 2000
+--gifts 500 --engine sqlite`` for a quick look; ``--only ledger`` runs one module); the results
+go to ``bench/results/latest.json`` (or ``--json PATH``).
 """
 import argparse
 import importlib
+import inspect
 import json
 import pkgutil
 import platform
@@ -28,23 +30,37 @@ def benchmark_modules() -> list:
     return found
 
 
+def _options_for(run, args: dict) -> dict:
+    """The options ``run`` takes (all of them if it takes ``**options``)."""
+    params = inspect.signature(run).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return {k: v for k, v in args.items() if k != "json"}
+    return {k: v for k, v in args.items() if k in params}
+
+
 def main(argv=None) -> int:
     modules = benchmark_modules()
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    # Options are shared: a module may define one another module also has (``--engine``);
+    # the last definition stands, so they must agree on its meaning.
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0],
+                                     conflict_handler="resolve")
     parser.add_argument("--json", default=str(HERE / "results" / "latest.json"))
-    # Options are shared: a module adds its own only if no earlier module added them
-    # (bench.ledger defines --postings and friends; the others read what they need).
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="run only these modules (giving_day, ledger, schema_floor)")
     for module in modules:
         if hasattr(module, "add_arguments"):
             module.add_arguments(parser.add_argument_group(module.__name__))
     args = vars(parser.parse_args(argv))
+    only = args.pop("only")
+    if only:
+        modules = [m for m in modules if m.__name__.rpartition(".")[2] in only]
     out = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "python": platform.python_version(), "machine": platform.machine(),
            "benchmarks": {}}
     for module in modules:
         name = module.__name__.rpartition(".")[2]
         start = time.perf_counter()
-        result = module.run(**{k: v for k, v in args.items() if k != "json"})
+        result = module.run(**_options_for(module.run, args))
         result["wall_s"] = round(time.perf_counter() - start, 1)
         out["benchmarks"][name] = result
         print(module.table(result), flush=True)

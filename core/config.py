@@ -77,6 +77,34 @@ def _giving_settings(env) -> dict:
     }
 
 
+#: Transaction isolation levels DB_ISOLATION may name (PostgreSQL; SQLite has one writer).
+ISOLATION_LEVELS = ("read committed", "repeatable read", "serializable")
+
+
+def _gift_path_settings(env) -> dict:
+    # Giving-day scale (donate/inbox.py, core/retry.py).
+    return {
+        #: Look up each gift's processor fee and card at Stripe when booking it (one API call
+        #: per gift). Off at a giving-day peak: gifts are booked gross from the event alone and
+        #: Stripe reconciliation posts the fees (finance/stripe_recon.py).
+        "BOOK_FEES_AT_SUCCESS": env.get("WANJIA_BOOK_FEES_AT_SUCCESS", "1").lower()
+        not in ("0", "false", "no", "off"),
+        #: "read committed", or "serializable" as a distributed SQL engine runs (PostgreSQL only).
+        "DB_ISOLATION": env.get("WANJIA_DB_ISOLATION", "read committed").lower(),
+    }
+
+
+def _apply_isolation(cfg: dict) -> None:
+    level = str(cfg.get("DB_ISOLATION") or "read committed").lower()
+    if level not in ISOLATION_LEVELS:
+        raise ConfigError(f"DB_ISOLATION must be one of {', '.join(ISOLATION_LEVELS)}, not {level!r}.")
+    cfg["DB_ISOLATION"] = level
+    # Read committed is PostgreSQL's own default: nothing to set.
+    if level != "read committed" and cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                            "isolation_level": level.upper()}
+
+
 def _security_settings(env) -> dict:
     return {
         "SESSION_COOKIE_HTTPONLY": True,
@@ -101,7 +129,7 @@ TUNABLE_INTS = (
     "RECURRING_MIN_FEN", "RECURRING_MAX_FAILURES",
     "DONOR_LINK_MINUTES", "DONOR_SESSION_MINUTES", "DONOR_CARD_LINK_DAYS",
     "MATCHING_BURST_GIFTS", "MATCHING_BURST_MINUTES", "MATCHING_NEAR_MIN_GIFTS",
-    "MATCHING_NEAR_MIN_PCT",
+    "MATCHING_NEAR_MIN_PCT", "WEBHOOK_BATCH", "WEBHOOK_MAX_ATTEMPTS",
 )
 TUNABLE_STRINGS = (
     "DONOR_RATE_LIMIT_IP", "DONOR_RATE_LIMIT_EMAIL", "MATCH_PREVIEW_RATE_LIMIT",
@@ -127,8 +155,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """
     env = os.environ
     cfg = {**_app_settings(env, instance_path), **_stripe_settings(env), **_giving_settings(env),
-           **_security_settings(env), **_tunable_settings(env)}
+           **_security_settings(env), **_gift_path_settings(env), **_tunable_settings(env)}
     cfg.update(overrides or {})
+    _apply_isolation(cfg)
     local = cfg["DEBUG"] or cfg["TESTING"] or cfg["WANJIA_ENV"] == "development"
     cfg.setdefault("SESSION_COOKIE_SECURE", not local)
     if not local and cfg["SECRET_KEY"] == DEV_SECRET_KEY:

@@ -1,8 +1,8 @@
 """Login, logout and the app-wide error pages."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, current_app, flash, has_request_context, jsonify, redirect,
+                   render_template, request, session, url_for)
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -56,6 +56,30 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("donate.home"))
+
+
+#: The large-text mode (适老化). Not HttpOnly: static/js/ui.js flips it in place; it holds
+#: only a display preference.
+TEXT_SIZE_COOKIE = "text_size"
+
+
+@bp.route("/text-size")
+def text_size():
+    """The header's large-text switch without JavaScript: remember the choice, go back."""
+    response = redirect(_safe_next(request.args.get("next")))
+    if request.args.get("large") == "1":
+        response.set_cookie(TEXT_SIZE_COOKIE, "large", max_age=365 * 86400, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    else:
+        response.delete_cookie(TEXT_SIZE_COOKIE)
+    return response
+
+
+@bp.app_context_processor
+def _text_size_context():
+    # Read on the server so that the page arrives already large: no flash of small text.
+    large = has_request_context() and request.cookies.get(TEXT_SIZE_COOKIE) == "large"
+    return {"large_text": large}
 
 
 ERROR_CODES = (400, 401, 403, 404, 405, 413, 429, 500)

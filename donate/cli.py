@@ -1,4 +1,4 @@
-"""``flask --app wsgi payments sweep``, ``outbox send`` and ``demo seed``."""
+"""``flask --app wsgi payments sweep``, ``payments drain``, ``outbox send`` and ``demo seed``."""
 from datetime import datetime
 
 import click
@@ -11,6 +11,7 @@ from campaigns.matching.demo import seed_matching
 from core.extensions import db
 from donate.demo import seed_gifts
 from donate.giving import gateway
+from donate.inbox import drain_inbox
 from donate.outbox import send_outbox
 from donate.recurring import sweep_plans
 from donate.recurring_demo import seed_plans
@@ -29,8 +30,9 @@ demo_cli = AppGroup("demo", help="Demo data for trying Wanjia locally.")
               help="Only PaymentIntents created on or after this date (UTC).")
 def sweep_command(since: datetime | None):
     """Book every succeeded PaymentIntent the books lack (safe to run on a schedule)."""
+    _drain()  # what the inbox holds first: it needs no Stripe call for a paid gift
     try:
-        booked = sweep_payments(db.session, gateway(), since, commit=db.session.commit)
+        booked = sweep_payments(db.session, gateway(), since, each_in_transaction=True)
         db.session.commit()
         plans = sweep_plans(db.session, gateway(), commit=db.session.commit)  # monthly gifts
         db.session.commit()
@@ -40,6 +42,19 @@ def sweep_command(since: datetime | None):
     click.echo(f"booked {booked} payment(s)")
     click.echo("monthly plans: {checked} checked, {repaired} repaired, {booked} renewal(s) booked, "
                "{unreachable} not found at Stripe".format(**plans))
+
+
+@payments_cli.command("drain")
+def drain_command():
+    """Book the Stripe events waiting in the webhook inbox: those no batch reached, and
+    those that failed before (retried up to WEBHOOK_MAX_ATTEMPTS times)."""
+    _drain()
+
+
+def _drain() -> None:
+    result = drain_inbox(db.session, gateway())
+    click.echo("inbox: {processed} event(s) processed, {failed} failed (left for the next run), "
+               "{given_up} given up after too many attempts".format(**result))
 
 
 @outbox_cli.command("send")

@@ -17,12 +17,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from campaigns.models import Campaign
 from core.access import PUBLIC, guard_blueprint
 from core.extensions import csrf, db, limiter
-from donate import receipts, recurring, services, state
+from core.retry import run_in_transaction
+from donate import inbox, receipts, recurring, services, state
 from donate.forms import MONTHLY, DonateForm, VerifyReceiptForm, preset_amounts
 from donate.models import Donation
 from donate.stripe_gateway import GatewayError, SignatureError, StripeGateway
 from donate.teams import credit_team
-from donate.webhooks import handle_event
 from ledger.errors import LedgerError
 
 log = logging.getLogger(__name__)
@@ -51,29 +51,6 @@ def _email_key() -> str:
 
 def _log_breach(limit) -> None:
     log.warning("card-testing defence: rate limit %s hit by %s", limit.limit, request.remote_addr)
-
-
-#: SQLSTATEs worth a retry: serialization failure and deadlock (PostgreSQL and the
-#: PostgreSQL-compatible distributed engines, which report write conflicts this way).
-RETRY_SQLSTATES = ("40001", "40P01")
-
-
-def committed(work, attempts: int = 3):
-    """Run ``work()`` and commit; retry the whole transaction on a write conflict.
-
-    Only for work that is safe to repeat (webhook processing: Stripe is only read there).
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except OperationalError as err:
-            db.session.rollback()
-            if getattr(err.orig, "sqlstate", None) not in RETRY_SQLSTATES or attempt == attempts:
-                raise
-            log.info("write conflict, retrying (attempt %s): %s", attempt, err.orig)
-    return None
 
 
 def _campaign_or_404(slug: str) -> Campaign:
@@ -197,9 +174,9 @@ def thanks(token):
     donation = _donation_by_token_or_404(token)
     if donation.status in (state.PENDING, state.FAILED):
         try:
-            services.sync_donation(db.session, gateway(), donation)
-            db.session.commit()
-        except (GatewayError, LedgerError, IntegrityError) as err:
+            run_in_transaction(db.session, lambda: services.sync_donation(db.session, gateway(), donation),
+                               attempts=3)
+        except (GatewayError, LedgerError, IntegrityError, OperationalError) as err:
             db.session.rollback()  # the webhook or the sweep will book it
             log.info("thank-you page could not sync donation %s: %s", donation.id, err)
     code = (receipts.receipt_code(current_app.config["SECRET_KEY"], donation.receipt_number)
@@ -247,15 +224,8 @@ def stripe_webhook():
     except SignatureError as err:
         log.warning("stripe webhook refused from %s: %s", request.remote_addr, err.code)
         return jsonify(error=err.code), 400
-    try:
-        outcome = committed(lambda: handle_event(db.session, gateway(), event))
-    except IntegrityError:
-        db.session.rollback()  # the same event delivered twice at once: the other one won
-        outcome = "duplicate"
-    except (LedgerError, GatewayError) as err:
-        db.session.rollback()
-        log.exception("stripe event %s could not be processed", event.get("id"))
-        return jsonify(error="retry", detail=str(err)), 500
+    # Stored (committed) before it is booked: from then on the inbox owns the retry.
+    outcome = inbox.receive_event(db.session, gateway(), event)
     return jsonify(received=True, outcome=outcome)
 
 

@@ -146,6 +146,13 @@ class StripeEvent(db.Model):
     #: booked, ignored, unknown_payment_intent, … — what processing did, for the logs.
     outcome: Mapped[str] = mapped_column(sa.String(40), default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # -- the inbox (donate/inbox.py) --
+    #: When processing finished; None while the event waits in the inbox.
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: Failed processing attempts; an event that failed once is retried by ``payments drain``.
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: What the last failed attempt said (cut to fit).
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
 
 
 class ReceiptCounter(db.Model):

@@ -12,7 +12,11 @@
   ``raised_with_matches_fen`` their sum. Pages say "含配捐" whenever they show the sum.
   ``pledges`` lists the live pledges (in their window) with what is left of each pool.
 
-Every figure is one aggregate query, never a loop over gifts.
+Every figure is one aggregate query over all the campaigns asked for, never a loop over
+gifts or over campaigns. The public pages read progress and the donor wall through
+:func:`public_progress` and :func:`public_wall`, which reuse a figure for
+``PUBLIC_CACHE_SECONDS`` (:mod:`core.cache`): at the giving-day peak the totals may lag by
+a few seconds. Nothing a donor reads about their own gift comes from there.
 """
 from dataclasses import asdict, dataclass, field
 
@@ -20,11 +24,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import object_session, selectinload
 
 from campaigns.homes.distribution import count_homes_helped
+from campaigns.homes.models import Distribution
 from campaigns.matching import state as matching_state
 from campaigns.matching.models import Match, MatchingPledge, pledge_campaigns
 from campaigns.models import Campaign
 from campaigns.wishes.services import wish_counts as count_wishes
 from core.auth import utcnow
+from core.cache import cached_many
 from donate.models import COUNTED_STATUSES, Donation
 
 #: How many gifts the donor wall shows.
@@ -137,10 +143,13 @@ def _pledge_lines(session, ids) -> dict[int, list[PledgeLine]]:
     return out
 
 
-def _matching(session, ids) -> tuple[dict[int, int], dict[int, list[PledgeLine]]]:
-    matched = {r.campaign_id: int(r.matched)
-               for r in session.execute(_matched_query().where(Match.campaign_id.in_(ids)))}
-    return matched, _pledge_lines(session, ids)
+def _homes_by_campaign(session, ids) -> dict[int, int]:
+    """Distinct households with a confirmed delivery, per campaign id (one query)."""
+    rows = session.execute(
+        sa.select(Distribution.campaign_id, sa.func.count(sa.distinct(Distribution.household_id)))
+        .where(Distribution.campaign_id.in_(ids), Distribution.delivered_on.is_not(None))
+        .group_by(Distribution.campaign_id))
+    return {campaign_id: int(count) for campaign_id, count in rows}
 
 
 def homes_helped(campaign: Campaign) -> int:
@@ -149,28 +158,34 @@ def homes_helped(campaign: Campaign) -> int:
     return count_homes_helped(session, campaign.id) if session is not None else 0
 
 
-def _progress(campaign: Campaign, row, matched: dict, pledges: dict) -> Progress:
-    return Progress(
-        currency=campaign.currency, raised_fen=int(row.raised) if row else 0,
-        goal_fen=campaign.goal_fen, donors=int(row.donors) if row else 0,
-        donor_goal=campaign.donor_goal,
-        homes_helped=homes_helped(campaign), homes_goal=campaign.homes_goal,
-        matched_fen=matched.get(campaign.id, 0), pledges=tuple(pledges.get(campaign.id, ())),
-    )
-
-
 def campaign_progress(session, campaign: Campaign) -> Progress:
-    """The progress of one campaign (one query per figure)."""
-    row = session.execute(_totals_query().where(Donation.campaign_id == campaign.id)).first()
-    return _progress(campaign, row, *_matching(session, [campaign.id]))
+    """The progress of one campaign, counted now."""
+    return progress_by_campaign(session, [campaign])[campaign.id]
 
 
 def progress_by_campaign(session, campaigns) -> dict[int, Progress]:
-    """Progress for many campaigns at once (one query per figure), keyed by campaign id."""
+    """Progress for many campaigns at once, keyed by campaign id, counted now: one query per
+    figure (raised and donors, matched, live pledges and their sponsors, homes) however many
+    campaigns there are."""
     ids = [c.id for c in campaigns]
     rows = {r.campaign_id: r for r in session.execute(_totals_query().where(Donation.campaign_id.in_(ids)))}
-    matched, pledges = _matching(session, ids)
-    return {c.id: _progress(c, rows.get(c.id), matched, pledges) for c in campaigns}
+    matched = {r.campaign_id: int(r.matched)
+               for r in session.execute(_matched_query().where(Match.campaign_id.in_(ids)))}
+    pledges, homes = _pledge_lines(session, ids), _homes_by_campaign(session, ids)
+    return {c.id: Progress(
+        currency=c.currency, raised_fen=int(rows[c.id].raised) if c.id in rows else 0,
+        goal_fen=c.goal_fen, donors=int(rows[c.id].donors) if c.id in rows else 0,
+        donor_goal=c.donor_goal, homes_helped=homes.get(c.id, 0), homes_goal=c.homes_goal,
+        matched_fen=matched.get(c.id, 0), pledges=tuple(pledges.get(c.id, ())),
+    ) for c in campaigns}
+
+
+def public_progress(session, campaigns) -> dict[int, Progress]:
+    """:func:`progress_by_campaign` for the public pages and the JSON API: each campaign's
+    figures are reused for ``PUBLIC_CACHE_SECONDS``, and the missing ones counted together."""
+    by_id = {c.id: c for c in campaigns}
+    return cached_many("progress", list(by_id),
+                       lambda ids: progress_by_campaign(session, [by_id[i] for i in ids]))
 
 
 def recent_gifts(session, campaign: Campaign, limit: int = WALL_SIZE) -> list[Donation]:
@@ -183,6 +198,26 @@ def recent_gifts(session, campaign: Campaign, limit: int = WALL_SIZE) -> list[Do
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class WallGift:
+    """A gift as the donor wall shows it: what :func:`wall_name` and the page read, no more."""
+
+    donor_name: str
+    anonymous: bool
+    net_fen: int
+    currency: str
+    message: str
+
+
+def public_wall(session, campaign: Campaign) -> list[WallGift]:
+    """:func:`recent_gifts` for the public page, reused for ``PUBLIC_CACHE_SECONDS``."""
+    def count(_ids):
+        return {campaign.id: [WallGift(g.donor_name, g.anonymous, g.net_fen, g.currency, g.message)
+                              for g in recent_gifts(session, campaign)]}
+
+    return cached_many("wall", [campaign.id], count)[campaign.id]
 
 
 def wall_name(donation: Donation) -> str:

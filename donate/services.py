@@ -17,7 +17,8 @@ from campaigns.matching.services import apply_matches, reverse_matches
 from campaigns.wishes.services import settle_wish_gift
 from core.auth import utcnow
 from core.i18n import money
-from donate import booking, receipts, state
+from core.retry import per_transaction, run_in_transaction
+from donate import booking, receipts, shortfall, state
 from donate.models import (
     Donation, DonationDispute, DonationRefund, FailedPaymentAttempt,
 )
@@ -48,11 +49,42 @@ def fee_cover_for(amount_fen: int, bps: int, fixed_fen: int = 0) -> int:
     return -(-amount_fen * bps // 10_000) + fixed_fen
 
 
+#: The donations this transaction has locked, by id and by PaymentIntent id.
+_LOCKED = "donate.locked_donations"
+
+
 def lock_donation(session, donation_id: int) -> Donation:
-    """Reload the donation with its row locked until commit (concurrent webhooks wait)."""
-    stmt = (sa.select(Donation).where(Donation.id == donation_id).with_for_update()
-            .execution_options(populate_existing=True))
-    return session.execute(stmt).scalar_one()
+    """Reload the donation with its row locked until commit (concurrent webhooks wait);
+    once per transaction."""
+    locked = per_transaction(session, _LOCKED)
+    if donation_id not in locked:
+        stmt = (sa.select(Donation).where(Donation.id == donation_id).with_for_update()
+                .execution_options(populate_existing=True))
+        locked[donation_id] = session.execute(stmt).scalar_one()
+    return locked[donation_id]
+
+
+def lock_donations_of(session, intents) -> None:
+    """Lock the donations of the PaymentIntents ``intents`` in id order, all at once: a batch
+    of webhook events (donate/inbox.py) takes them before any other lock, as a single
+    booking does, and its gifts then find them locked."""
+    if not intents:
+        return
+    locked = per_transaction(session, _LOCKED)
+    stmt = (sa.select(Donation).where(Donation.stripe_payment_intent.in_(sorted(intents)))
+            .order_by(Donation.id).with_for_update().execution_options(populate_existing=True))
+    for donation in session.scalars(stmt):
+        locked[donation.id] = locked[donation.stripe_payment_intent] = donation
+
+
+def donation_for_intent(session, pi_id: str | None) -> Donation | None:
+    """The donation paid through PaymentIntent ``pi_id`` (None if there is none)."""
+    if not pi_id:
+        return None
+    found = per_transaction(session, _LOCKED).get(pi_id)
+    if found is not None:
+        return found
+    return session.scalar(sa.select(Donation).filter_by(stripe_payment_intent=pi_id))
 
 
 # -- creating -------------------------------------------------------------------------------
@@ -180,8 +212,15 @@ def book_donation_succeeded(session, donation, *, fee_fen: int = 0,
 
 def book_paid_intent(session, gateway, donation, pi: dict, when: datetime | None = None) -> bool:
     """Book ``donation`` paid by the succeeded PaymentIntent ``pi`` (dated by ``pi`` unless
-    ``when`` says otherwise); the fee and the card come from one look at its charge."""
-    fee_fen, fingerprint = gateway.charge_facts(pi)
+    ``when`` says otherwise); the fee and the card come from one look at its charge.
+
+    With ``BOOK_FEES_AT_SUCCESS`` off (a giving-day peak) Stripe is not asked: the gift is
+    booked gross, Stripe reconciliation posts its fee later (``stripe:<txn>:fee``), and
+    matching counts the donor by the email/phone fingerprint the gift was created with.
+    """
+    fee_fen, fingerprint = 0, ""
+    if current_app.config.get("BOOK_FEES_AT_SUCCESS", True):
+        fee_fen, fingerprint = gateway.charge_facts(pi)
     return book_donation_succeeded(session, donation, fee_fen=fee_fen,
                                    when=when or from_unix(pi.get("created")),
                                    card_fingerprint=fingerprint)
@@ -257,12 +296,19 @@ def book_refund(session, donation, refund_id: str, amount_fen: int, by: str = "s
     new_status = state.next_status(donation.status, action)
     fee_share = booking.refund_fee_share(donation.fee_fen, donation.amount_fen,
                                          donation.refunded_fen, amount_fen, donation.currency)
+    if by == "stripe":  # see below: the drive's fund may have spent the match
+        shortfall.cover_match_reversals(session, donation, amount_fen, kind="refund",
+                                        stripe_ref=refund_id)
     reverse_matches(session, donation, amount_fen, actor=by)  # before refunded_fen moves
-    entry = post_entry(session, booking.refund_draft(
+    draft = booking.refund_draft(
         key=f"stripe:{refund_id}:refund", day=books_date(), posted_by=by,
         fund=donation.designation.fund_code, fee_fund=fee_fund(donation), amount=amount_fen,
         fee_share=fee_share, currency=donation.currency,
-        memo=f"Refund {refund_id} of gift #{donation.id}"))
+        memo=f"Refund {refund_id} of gift #{donation.id}")
+    # A refund Stripe reports has happened: money its fund has spent comes from the general
+    # fund. One a finance officer starts here is refused instead (donate/shortfall.py).
+    entry = (shortfall.post_covered(session, donation, draft, kind="refund", stripe_ref=refund_id)
+             if by == "stripe" else post_entry(session, draft))
     refund = DonationRefund(donation_id=donation.id, stripe_refund=refund_id,
                             amount_fen=amount_fen, entry_id=entry.id, requested_by=by)
     session.add(refund)
@@ -303,12 +349,16 @@ def close_dispute(session, dispute: DonationDispute, won: bool) -> DonationDispu
     else:
         action = "lose_dispute"
     donation.status = state.next_status(donation.status, action)
-    entry = post_entry(session, booking.dispute_draft(
+    draft = booking.dispute_draft(
         key=f"stripe:{dispute.stripe_dispute}:{outcome}", day=books_date(),
         outcome=outcome, fund=donation.designation.fund_code, amount=dispute.amount_fen,
-        currency=donation.currency, memo=f"Dispute {dispute.stripe_dispute} {outcome}"))
+        currency=donation.currency, memo=f"Dispute {dispute.stripe_dispute} {outcome}")
+    entry = shortfall.post_covered(session, donation, draft, kind="dispute",
+                                   stripe_ref=dispute.stripe_dispute)
     dispute.status, dispute.closed_entry_id = outcome, entry.id
     if not won:
+        shortfall.cover_match_reversals(session, donation, dispute.amount_fen, kind="dispute",
+                                        stripe_ref=dispute.stripe_dispute)
         reverse_matches(session, donation, dispute.amount_fen)
     session.flush()
     return dispute
@@ -316,18 +366,20 @@ def close_dispute(session, dispute: DonationDispute, won: bool) -> DonationDispu
 
 # -- the sweep ------------------------------------------------------------------------------
 
-def sweep_payments(session, gateway, since: datetime | None = None, commit=None) -> int:
+def sweep_payments(session, gateway, since: datetime | None = None,
+                   each_in_transaction: bool = False) -> int:
     """Book every succeeded PaymentIntent that Stripe has and the books lack; returns how
-    many were booked. ``commit`` (the CLI's) is called after each booking."""
+    many were booked. ``each_in_transaction`` (the CLI): each booking commits on its own,
+    retried on a write conflict; otherwise they only flush."""
     created_gte = int(since.timestamp()) if since else None
     booked, after = 0, None
     while True:
         items, has_more, after = gateway.list_payment_intents(created_gte, after)
         for pi in items:
-            if pi.get("status") == "succeeded" and _book_swept(session, gateway, pi):
-                booked += 1
-                if commit:
-                    commit()
+            if pi.get("status") != "succeeded":
+                continue
+            work = lambda pi=pi: _book_swept(session, gateway, pi)  # noqa: E731
+            booked += run_in_transaction(session, work) if each_in_transaction else work()
         if not has_more:
             return booked
 

@@ -12,6 +12,7 @@ A failed attempt can still succeed: the donor may retry the same PaymentIntent w
 card. ``refunded``, ``lost`` and ``canceled`` are final.
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 PENDING, SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED = (
     "pending", "succeeded", "partially_refunded", "refunded")
@@ -33,7 +34,7 @@ TRANSITIONS = {
 #: Status names for people.
 STATUS_LABELS = {
     PENDING: _l("Waiting for payment"),
-    SUCCEEDED: _l("Received"),
+    SUCCEEDED: lazy_pgettext("money", "Received"),  # 已到账, not goods received (已收货)
     PARTIALLY_REFUNDED: _l("Partly refunded"),
     REFUNDED: _l("Refunded"),
     DISPUTED: _l("Disputed by the card holder"),

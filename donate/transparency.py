@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -16,12 +16,13 @@ from campaigns.homes.households import streets
 from campaigns.homes.sankey import Node, flow_svg
 from campaigns.models import Campaign, Designation
 from core.access import PUBLIC, guard_blueprint
+from core.cache import private_page, shared_page
 from core.extensions import db
 from core.i18n import money
 from donate import receipts
 from donate.forms import VerifyReceiptForm
 from donate.models import COUNTED_STATUSES, Donation
-from donate.progress import campaign_progress
+from donate.progress import public_progress
 from ledger import chart
 from ledger.balances import account_balance, fund_net_assets
 
@@ -87,17 +88,22 @@ def _public_campaign_or_404(slug: str) -> Campaign:
     return campaign or abort(404)
 
 
-@bp.route("/c/<slug>/where-the-money-went")
-def where_the_money_went(slug: str):
+def _render_where(slug: str, **context) -> str:
     campaign, locale = _public_campaign_or_404(slug), str(get_locale())
     flows = fund_flows(db.session, campaign, locale)
     goods_funds = [f.fund_code for f in flows if f.kind == "goods"]
     deliveries = reports.deliveries_by_street(db.session, campaign.id)
     return render_template(
         "transparency/where.html", campaign=campaign, locale=locale, flows=flows,
-        progress=campaign_progress(db.session, campaign), chart=_chart(flows),
+        progress=public_progress(db.session, [campaign])[campaign.id], chart=_chart(flows),
         goods=reports.goods_by_supplier(db.session, goods_funds), deliveries=deliveries,
-        streets=streets(), packs=sum(d["packs"] for d in deliveries))
+        streets=streets(), packs=sum(d["packs"] for d in deliveries), **context)
+
+
+@bp.route("/c/<slug>/where-the-money-went")
+def where_the_money_went(slug: str):
+    # Aggregates only, like the campaign page: kept and shared the same way (core/cache.py).
+    return private_page(make_response(shared_page(lambda **context: _render_where(slug, **context))))
 
 
 def _packs_text(parts) -> str:

@@ -1,30 +1,24 @@
 """Stripe webhook events into donations and the books.
 
-Every verified event is stored by its id; a replay finds the row and changes nothing.
+Every verified event is stored by its id in the inbox (``donate/inbox.py``), which calls
+:func:`process_event` for it, alone or in a batch; a replay finds the row and changes nothing.
 Processing does not trust the order of arrival: an event about a gift that is still pending
 here (a refund that overtook ``payment_intent.succeeded``) first asks Stripe for the
 PaymentIntent and books it, through the same idempotent booking service.
 """
-import json
 import logging
 
 import sqlalchemy as sa
 
 from donate import recurring, services, state
-from donate.models import Donation, DonationDispute, StripeEvent
+from donate.models import Donation, DonationDispute
 from donate.recurring_models import RecurringPlan
 
 log = logging.getLogger(__name__)
 
 
-def _donation_for_pi(session, pi_id: str | None) -> Donation | None:
-    if not pi_id:
-        return None
-    return session.scalar(sa.select(Donation).filter_by(stripe_payment_intent=pi_id))
-
-
 def _on_pi_succeeded(session, gateway, obj: dict) -> str:
-    donation = _donation_for_pi(session, obj.get("id"))
+    donation = services.donation_for_intent(session, obj.get("id"))
     if donation is None and obj.get("invoice"):  # a monthly gift's charge: its invoice books it
         return _on_invoice_paid(session, gateway, {"id": obj["invoice"]})
     if donation is None:
@@ -36,7 +30,7 @@ def _on_pi_succeeded(session, gateway, obj: dict) -> str:
 
 
 def _on_pi_failed(session, gateway, obj: dict, event_id: str) -> str:
-    donation = _donation_for_pi(session, obj.get("id"))
+    donation = services.donation_for_intent(session, obj.get("id"))
     if donation is None:
         return "unknown_payment_intent"
     services.record_payment_failed(session, donation, event_id)
@@ -44,7 +38,7 @@ def _on_pi_failed(session, gateway, obj: dict, event_id: str) -> str:
 
 
 def _on_pi_canceled(session, gateway, obj: dict) -> str:
-    donation = _donation_for_pi(session, obj.get("id"))
+    donation = services.donation_for_intent(session, obj.get("id"))
     if donation is None:
         return "unknown_payment_intent"
     donation = services.lock_donation(session, donation.id)
@@ -54,7 +48,7 @@ def _on_pi_canceled(session, gateway, obj: dict) -> str:
 
 def _booked_donation(session, gateway, pi_id: str | None) -> Donation | None:
     """The donation of ``pi_id``, booked first if Stripe says it was paid."""
-    donation = _donation_for_pi(session, pi_id)
+    donation = services.donation_for_intent(session, pi_id)
     if donation is not None and donation.status not in state.BOOKED_STATUSES:
         services.sync_donation(session, gateway, donation)
     return donation
@@ -131,29 +125,32 @@ HANDLERS = {
 }
 
 
-def handle_event(session, gateway, event: dict) -> str:
-    """Store and process one verified event; returns what happened (``duplicate`` for a
-    replay). Flushes; the caller commits."""
+def process_event(session, gateway, event: dict) -> str:
+    """Process one verified event that the inbox holds; returns what happened (``booked``,
+    ``ignored``, ``unknown_payment_intent``, …). Flushes; the caller commits."""
     event_id, kind = event["id"], event.get("type", "")
-    if session.scalar(sa.select(StripeEvent.id).filter_by(event_id=event_id)):
-        log.info("stripe event %s (%s) replayed: ignored", event_id, kind)
-        return "duplicate"
-    row = StripeEvent(event_id=event_id, type=kind, payload=json.dumps(event, sort_keys=True))
-    session.add(row)
-    session.flush()
     handler = HANDLERS.get(kind)
     obj = (event.get("data") or {}).get("object") or {}
     if handler is None:
-        row.outcome = "ignored"
+        outcome = "ignored"
     elif kind == "payment_intent.payment_failed":
-        row.outcome = handler(session, gateway, obj, event_id)
+        outcome = handler(session, gateway, obj, event_id)
     else:
-        row.outcome = _guarded(handler, session, gateway, obj)
-    if row.outcome == "unknown_payment_intent":
+        outcome = _guarded(handler, session, gateway, obj)
+    if outcome == "unknown_payment_intent":
         log.warning("stripe event %s (%s) for an unknown PaymentIntent: nothing booked",
                     event_id, kind)
     session.flush()
-    return row.outcome
+    return outcome
+
+
+def payment_intent_of(event: dict) -> str | None:
+    """The PaymentIntent an event is about (its own object, or a charge's or dispute's)."""
+    obj = (event.get("data") or {}).get("object") or {}
+    if obj.get("object") == "payment_intent" or event.get("type", "").startswith("payment_intent."):
+        return obj.get("id")
+    pi = obj.get("payment_intent")
+    return pi if isinstance(pi, str) else None
 
 
 def _guarded(handler, session, gateway, obj) -> str:

@@ -17,7 +17,7 @@ from core.access import AUDITOR, FINANCE, STAFF, guard_blueprint
 from core.extensions import db
 from core.views import error_page
 
-from finance import gauge, statements_registers, statements_tables, vouchers
+from finance import charts, gauge, statements_registers, statements_tables, vouchers
 from finance.xlsx import xlsx_response
 from ledger import forms as ledger_forms
 from ledger.forms import AsOfForm, RangeForm
@@ -27,6 +27,7 @@ from ledger.views import csv_response
 
 bp = Blueprint("statements", __name__, url_prefix="/finance/statements")
 guard_blueprint(bp, FINANCE, AUDITOR)
+bp.record_once(charts.register_globals)
 
 CURRENCY = "CNY"
 FORMATS = ("html", "csv", "xlsx")
@@ -102,10 +103,12 @@ def activities_page():
 
 @bp.route("/funds")
 def funds():
-    def build(start, end):
-        fb = fund_balances(db.session, start, end, CURRENCY)
-        return statements_tables.funds_table(fb, _locale(), ledger_forms.RESTRICTION_LABELS)
-    return _ranged(_("Fund balances"), build)
+    form = RangeForm()
+    if not _valid_range(form):
+        return _refused(form, heading=_("Fund balances"))
+    fb = fund_balances(db.session, *_range(form), CURRENCY)
+    table = statements_tables.funds_table(fb, _locale(), ledger_forms.RESTRICTION_LABELS)
+    return _respond(table, form, chart=charts.subfund_chart(db.session, fb, _locale()))
 
 
 @bp.route("/donations")

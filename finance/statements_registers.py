@@ -39,6 +39,23 @@ def _refunded_by(session: Session, end: date) -> dict[int, int]:
     return {d: int(total or 0) for d, total in session.execute(query)}
 
 
+def booked_gifts(select, currency: str):
+    """``select`` narrowed to the register's gifts: booked, in ``currency``, joined to their
+    ledger entry, whose date is the gift's books day (the register and its charts share it)."""
+    return (select.join(JournalEntry, JournalEntry.id == Donation.entry_id)
+            .where(Donation.currency == currency, Donation.status.in_(BOOKED_STATUSES)))
+
+
+def gifts_by_day(session: Session, campaign_id: int, currency: str) -> list[tuple[date, int, int]]:
+    """``(books day, gifts, amount)`` per day of a campaign's register gifts, oldest first:
+    the register's daily count and Amount column."""
+    query = (booked_gifts(sa.select(JournalEntry.entry_date, sa.func.count(Donation.id),
+                                    sa.func.sum(Donation.amount_fen)), currency)
+             .where(Donation.campaign_id == campaign_id)
+             .group_by(JournalEntry.entry_date).order_by(JournalEntry.entry_date))
+    return [(day, int(count), int(total or 0)) for day, count, total in session.execute(query)]
+
+
 def donations_table(session: Session, start: date, end: date, loc: str, *,
                     show_donor: bool, currency: str = "CNY") -> Table:
     """Every booked gift dated ``start``..``end``; the donor column only for ``show_donor``."""
@@ -49,10 +66,8 @@ def donations_table(session: Session, start: date, end: date, loc: str, *,
                 Column(_("Net"), money=True)]
     table = Table(f"donations-{start}-{end}", _("Donations register"), period_text(start, end),
                   columns, currency=currency)
-    query = (sa.select(Donation, JournalEntry.entry_date)
-             .join(JournalEntry, JournalEntry.id == Donation.entry_id)
-             .where(JournalEntry.entry_date.between(start, end), Donation.currency == currency,
-                    Donation.status.in_(BOOKED_STATUSES))
+    query = (booked_gifts(sa.select(Donation, JournalEntry.entry_date), currency)
+             .where(JournalEntry.entry_date.between(start, end))
              .order_by(JournalEntry.entry_date, JournalEntry.id))
     refunded, totals = _refunded_by(session, end), [0, 0]
     for gift, day in session.execute(query):

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -24,8 +25,10 @@ FUND_KIND_LABELS = {
     "general": _l("General"), "campaign": _l("Campaign"), "subfund": _l("Community sub-fund"),
     "goods": _l("Paired-region goods"), "wish": _l("Micro-wish"),
 }
-PERIOD_STATUS_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
-PERIOD_ACTION_LABELS = {"close": _l("Closed"), "reopen": _l("Reopened")}
+# "period": a closed month is 已结账, where a closed campaign is 已结束.
+PERIOD_STATUS_LABELS = {"open": lazy_pgettext("period", "Open"),
+                        "closed": lazy_pgettext("period", "Closed")}
+PERIOD_ACTION_LABELS = {"close": lazy_pgettext("period", "Closed"), "reopen": _l("Reopened")}
 
 #: The national chart's rule: an account code's first digit names its type.
 _FIRST_DIGIT = {"1": "asset", "2": "liability", "3": "net_assets", "4": "revenue", "5": "expense"}

@@ -32,14 +32,15 @@ def wait_for(url: str, proc: subprocess.Popen, what: str, timeout: float = 20.0)
         try:
             requests.get(url, timeout=1, auth=("sk_test_local", ""))
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
             time.sleep(0.2)
     raise SystemExit(f"{what} did not start at {url}")
 
 
 def start_localstripe() -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{STRIPE_PORT}"
-    store = ROOT / "instance" / "localstripe.pickle"
+    # Its own store file, kept between runs; LOCALSTRIPE_STORE gives another (tests do).
+    store = os.environ.get("LOCALSTRIPE_STORE") or ROOT / "instance" / "localstripe.pickle"
     proc = subprocess.Popen([sys.executable, "-m", "tools.localstripe_server",
                              "--port", str(STRIPE_PORT), "--store", str(store)], cwd=ROOT)
     wait_for(f"{url}/v1/customers", proc, "localstripe")

@@ -40,6 +40,7 @@ from campaigns.matching import booking, state
 from campaigns.matching.gaming import hold_reason
 from campaigns.matching.models import Match, MatchingPledge, PledgeEvent, pledge_campaigns
 from core.auth import utcnow
+from core.retry import per_transaction
 from ledger.money import Money
 from ledger.periods import BOOKS_TZ, books_date, post_in_open_month
 from ledger.posting import lock_ledger
@@ -137,7 +138,18 @@ def preview_match(session, campaign, designation, gift_fen: int, now: datetime |
 
 
 def lock_pledge(session, pledge_id: int) -> MatchingPledge:
-    """Reload the pledge with its row locked until commit (other gifts on it wait)."""
+    """Reload the pledge with its row locked until commit (other gifts on it wait).
+
+    Once per transaction: the next gift of a batch (donate/inbox.py) finds it locked and its
+    object current (only this transaction can change the row while it holds the lock)."""
+    locked = per_transaction(session, "matching.locked_pledges")
+    if pledge_id in locked:
+        return locked[pledge_id]
+    locked[pledge_id] = _lock_pledge_row(session, pledge_id)
+    return locked[pledge_id]
+
+
+def _lock_pledge_row(session, pledge_id: int) -> MatchingPledge:
     if session.get_bind().dialect.name == "sqlite":
         # No FOR UPDATE there: a write takes the database's one writer lock before the read.
         session.execute(sa.update(MatchingPledge).where(MatchingPledge.id == pledge_id)

@@ -17,6 +17,7 @@ release it), ``rejected`` (a held match refused; its capacity returns to the poo
 ``reversed`` (the gift was refunded or lost in a dispute).
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 DRAFT, LIVE, PAUSED, EXHAUSTED, ENDED = "draft", "live", "paused", "exhausted", "ended"
 STATUSES = (DRAFT, LIVE, PAUSED, EXHAUSTED, ENDED)
@@ -35,7 +36,7 @@ MATCHED, HELD, REJECTED, REVERSED = "matched", "held", "rejected", "reversed"
 MATCH_STATUSES = (MATCHED, HELD, REJECTED, REVERSED)
 
 STATUS_LABELS = {
-    DRAFT: _l("Draft"), LIVE: _l("Live"), PAUSED: _l("Paused"),
+    DRAFT: _l("Draft"), LIVE: lazy_pgettext("pledge", "Live"), PAUSED: _l("Paused"),
     EXHAUSTED: _l("Pool used up"), ENDED: _l("Ended"),
 }
 ACTION_LABELS = {

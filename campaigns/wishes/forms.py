@@ -23,6 +23,8 @@ class WishForm(FlaskForm):
     item = StringField(_l("Item"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG)])
     price = StringField(_l("Price (yuan)"), validators=[DataRequired(REQUIRED), Length(max=20, message=TOO_LONG)])
     story = TextAreaField(_l("Story"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+    item_en = StringField(_l("Item (English, optional)"), validators=[Optional(), Length(max=120, message=TOO_LONG)])
+    story_en = TextAreaField(_l("Story (English, optional)"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
 
 
 class NoteForm(FlaskForm):

@@ -78,6 +78,10 @@ class Wish(db.Model):
     #: Plain text as typed (HTML included) and escaped on display.
     story: Mapped[str] = mapped_column(sa.Text, default="")
     item: Mapped[str] = mapped_column(sa.String(120))
+    #: The item and story in English, when staff give them; English pages fall back to the
+    #: Chinese (marked ``lang="zh-CN"``, see ``core.i18n.bilingual``).
+    item_en: Mapped[str] = mapped_column(sa.String(120), default="")
+    story_en: Mapped[str] = mapped_column(sa.Text, default="")
     price_fen: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     #: Who checked the wish at a home visit, and when; unverified wishes stay drafts.

@@ -24,6 +24,7 @@ from campaigns.wishes.photos import check_photo
 from campaigns.wishes.models import CATEGORIES, Wish, WishEvent, WishReservation
 from campaigns.wishes.settings import drive_settings
 from core.auth import utcnow
+from core.i18n import money
 from ledger import chart
 from ledger.errors import ClosedPeriod, InsufficientFunds
 from ledger.posting import post_entry
@@ -47,6 +48,8 @@ class WishInput:
     item: str
     price: str
     story: str = ""
+    item_en: str = ""
+    story_en: str = ""
 
 
 # -- creating ------------------------------------------------------------------
@@ -58,8 +61,7 @@ def parse_wish_price(text: str, cap_fen: int) -> int:
     except HomesError as err:
         raise state.WishError(err.message, "price") from None
     if fen > cap_fen:
-        cap = "%d.%02d" % divmod(cap_fen, 100)
-        raise state.WishError(_l("This drive's wishes cost at most ¥%(cap)s.", cap=cap), "price")
+        raise state.WishError(_l("This drive's wishes cost at most %(cap)s.", cap=money(cap_fen)), "price")
     return fen
 
 
@@ -76,8 +78,9 @@ def wish_problems(session, campaign: Campaign, data: WishInput) -> dict:
         errors["street"] = _l("Unknown street/town.")
     if (data.category or "").strip() not in CATEGORIES:
         errors["category"] = _l("Unknown category.")
-    if len(data.story or "") > 2000:
-        errors["story"] = _l("At most %(max)d characters.", max=2000)
+    for name, limit in (("story", 2000), ("item_en", 120), ("story_en", 2000)):
+        if len(getattr(data, name) or "") > limit:
+            errors[name] = _l("At most %(max)d characters.", max=limit)
     try:
         parse_wish_price(data.price, drive_settings(session, campaign).price_cap_fen)
     except state.WishError as err:
@@ -99,6 +102,7 @@ def create_wish(session, campaign: Campaign, data: WishInput, actor: str) -> Wis
                 age_band=data.age_band.strip(), street_code=street_code(data.street),
                 category=data.category.strip(), story=(data.story or "").strip(),
                 item=data.item.strip(), currency=campaign.currency,
+                item_en=(data.item_en or "").strip(), story_en=(data.story_en or "").strip(),
                 price_fen=parse_wish_price(data.price, drive_settings(session, campaign).price_cap_fen))
     session.add(wish)
     session.flush()

@@ -13,6 +13,7 @@ verified draft may be published. A reservation holds a wish for a few minutes wh
 pays; an expired one may be taken by the next donor (``reserve`` from ``reserved``).
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 DRAFT, OPEN, RESERVED, FUNDED = "draft", "open", "reserved", "funded"
 PURCHASED, DELIVERED, CLOSED, CANCELLED = "purchased", "delivered", "closed", "cancelled"
@@ -44,7 +45,7 @@ STATUS_LABELS = {
 
 ACTION_LABELS = {
     "verify": _l("Verify"), "publish": _l("Publish"), "reserve": _l("Reserve"),
-    "release": _l("Release"), "fund": _l("Fund"), "purchase": _l("Record purchase"),
+    "release": _l("Release"), "fund": lazy_pgettext("wish", "Fund"), "purchase": _l("Record purchase"),
     "deliver": _l("Record delivery"), "close": _l("Close"), "cancel": _l("Cancel"),
 }
 

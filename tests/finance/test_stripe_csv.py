@@ -139,7 +139,7 @@ def test_the_command_line_imports_and_names_the_bad_line(runner, drive, tmp_path
     bad.write_bytes(csv_bytes(",,txn_1,2026-11-03 08:15,cny,1.000,0.00,1.00,charge,ch_1,pi_1"))
     result = runner.invoke(args=["stripe-recon", "import", str(bad)])
     # The command speaks the default language, Chinese ("Line 2: 1.000 in gross has more …").
-    assert result.exit_code == 1 and "第 2 行：gross 中的 1.000 小数位数超过了" in result.output
+    assert result.exit_code == 1 and "第2行：gross 中的 1.000 小数位数超过了" in result.output
     result = runner.invoke(args=["stripe-recon", "import", str(NOV_CSV)])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ("6 new lines, 0 already imported, 0 payouts booked, "

@@ -12,11 +12,10 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
 
 from campaigns.matching.models import Match, MatchingPledge
 from core.extensions import db
-from donate.giving import committed
+from core.retry import run_in_transaction
 from donate.models import Donation
 from donate.services import book_donation_succeeded
 from ledger import chart
@@ -28,19 +27,12 @@ from tests.matching.support import FUND, T0
 GIFTS, THREADS, DONORS = 500, 8, 150
 
 
-def _book(app, donation_id: int, when, attempts: int = 5) -> None:
-    """What the webhook does for one gift; a lock timeout is retried, as Stripe would resend."""
+def _book(app, donation_id: int, when) -> None:
+    """What the webhook does for one gift; a write conflict is run again, as the inbox does."""
     with app.app_context():
         try:
-            for attempt in range(1, attempts + 1):
-                try:
-                    committed(lambda: book_donation_succeeded(
-                        db.session, db.session.get(Donation, donation_id), when=when))
-                    return
-                except OperationalError as err:
-                    db.session.rollback()
-                    if "database is locked" not in str(err.orig) or attempt == attempts:
-                        raise
+            run_in_transaction(db.session, lambda: book_donation_succeeded(
+                db.session, db.session.get(Donation, donation_id), when=when))
         finally:
             db.session.remove()
 

@@ -81,10 +81,17 @@ class Run:
     def __init__(self, app, processor: Processor, seed: int):
         self.app, self.processor, self.seed = app, processor, seed
         self.ops, self.faults, self.refusals = Counter(), Counter(), Counter()
+        #: Per operation name: how many runs of it were refused (the rest succeeded).
+        self.refused_ops = Counter()
         self.checks, self.violations = 0, []
         self.lock = threading.Lock()
         self.pi_locks = {}
         self.events = itertools.count(1)
+        self.wish_numbers = itertools.count(0)
+        #: What the operations made besides their own work (wishes published to refill).
+        self.made = Counter()
+        #: This thread's operation: whether it was refused.
+        self.current = threading.local()
 
     def pi_lock(self, pi: str) -> threading.Lock:
         with self.lock:
@@ -93,6 +100,21 @@ class Run:
     def count(self, counter: Counter, name: str) -> None:
         with self.lock:
             counter[name] += 1
+        if counter is self.refusals:
+            self.current.refused = True
+
+    def perform(self, name: str, operation, rng, client) -> None:
+        """Run one operation and count it as succeeded or refused."""
+        self.current.refused = False
+        operation(self, rng, client)
+        self.count(self.ops, name)
+        if self.current.refused:
+            self.count(self.refused_ops, name)
+
+    def summary(self) -> list[str]:
+        """One line per operation: how many ran, succeeded and were refused."""
+        return [f"  {name}: {ran} run, {ran - self.refused_ops[name]} succeeded, "
+                f"{self.refused_ops[name]} refused" for name, ran in sorted(self.ops.items())]
 
     def post_event(self, client, kind: str, obj: dict, duplicate: bool = False) -> dict:
         """Sign and post one event, as Stripe would: retried on a 5xx, sent twice if asked."""
@@ -137,3 +159,72 @@ def pick(session, query, rng):
 
 DAY = date(2026, 1, 18)
 CLOSABLE_MONTHS = ("2026-01", "2026-02", "2026-03", "2026-04")
+POOLED, WISHES = "wanren-juan", "dongri-nuanyang"
+
+# -- the world the operations act on, beyond the demo office --------------------------------
+
+#: Open wishes on the board at the start; a donor who finds fewer than WISH_LOW open makes
+#: staff publish WISH_BATCH more (the board is replenished as wishes get funded).
+WISH_BOARD, WISH_LOW, WISH_BATCH = 40, 8, 6
+WISH_PRICES = ("45", "60", "98", "120", "150")
+STREETS = ("LJZ", "JYXC", "HN", "ZQ", "NHXC")
+#: A second, small pledge that goes first and runs out (and comes back as refunds return
+#: capacity), beside the demo's ¥50,000 one.
+SMALL_POOL_FEN = 300_000
+LIAISON, APPROVER = "liaison@bank.example", "approver@bank.example"
+
+
+def publish_wishes(session, count: int, n0: int = 0) -> int:
+    """Staff publish ``count`` whole (not pooled) wishes on the wish drive; returns ``count``."""
+    from campaigns.services import campaign_by_slug
+    from campaigns.wishes import services
+
+    drive = campaign_by_slug(session, WISHES)
+    for n in range(n0, n0 + count):
+        wish = services.create_wish(session, drive, services.WishInput(
+            beneficiary=f"银行测试{n}", age_band="7–9岁", street=STREETS[n % len(STREETS)],
+            category="study", item=f"书包{n}", price=WISH_PRICES[n % len(WISH_PRICES)]), "bank")
+        services.verify_wish(session, wish, "bank")
+        services.publish_wish(session, wish, "bank")
+    return count
+
+
+def add_small_pledge(session):
+    """A live 1:1 pledge on the pooled drive: ¥3,000 pool, at most ¥500 a gift, priority 1."""
+    from datetime import timedelta
+
+    from campaigns.matching.services import (PledgeInput, change_pledge_status, create_pledge,
+                                             create_sponsor)
+    from campaigns.services import campaign_by_slug
+    from core.auth import utcnow
+
+    now = utcnow().replace(microsecond=0)
+    sponsor = create_sponsor(session, name="银行测试配捐企业", display_name_zh="测试企业")
+    pledge = create_pledge(session, sponsor, PledgeInput(
+        campaigns=[campaign_by_slug(session, POOLED)], pool_fen=SMALL_POOL_FEN,
+        starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30),
+        cap_per_gift_fen=50_000, priority=1), "bank")
+    change_pledge_status(session, pledge, "go_live", "bank")
+    return pledge
+
+
+def add_people(session) -> None:
+    """A liaison of every street with a sub-fund, and a finance user to approve their asks."""
+    from campaigns.homes.subfunds import add_liaison, list_subfunds, street_code_of
+    from core.auth import create_user
+
+    liaison = create_user(LIAISON, "correct horse battery", ("staff",))
+    create_user(APPROVER, "correct horse battery", ("finance",))
+    session.flush()
+    for fund in list_subfunds(session):
+        add_liaison(session, liaison, street_code_of(fund.code))
+
+
+def prepare_world(app) -> None:
+    """What the operations need beyond the demo office (see the constants above)."""
+    def make():
+        publish_wishes(db.session, WISH_BOARD)
+        add_small_pledge(db.session)
+        add_people(db.session)
+
+    in_session(app, make)

@@ -1,15 +1,15 @@
 """The bank test's operations and invariants (see ``bank.py``).
 
-Refunds and disputes touch only gifts to funds that no operation here spends from (the
-sub-funds and the drive's own fund): a refund that a restricted fund can no longer pay is
-refused by the back office before Stripe is asked, which is its own test. Add an operation
-that spends those funds (disbursements) together with that check."""
+Refunds and disputes touch gifts to the sub-funds and the drive's own fund. The sub-funds
+also pay out disbursements, so a refund may come after its fund spent the gift: Stripe's
+refund is booked anyway, the general fund covering what the sub-fund lacks
+(``donate/shortfall.py``); ``test_bank.check_shortfalls`` checks each cover."""
 import sqlalchemy as sa
 
 from core.extensions import db
-from tests.trust.bank import CLOSABLE_MONTHS, DAY, in_session, pick
+from tests.trust.bank import (APPROVER, CLOSABLE_MONTHS, DAY, LIAISON, POOLED, WISH_BATCH,
+                              WISH_BOARD, WISH_LOW, WISHES, in_session, pick, publish_wishes)
 
-POOLED, WISHES = "wanren-juan", "dongri-nuanyang"
 REFUNDABLE = ("SF-", "C-WANREN")
 AMOUNTS = (100, 5_000, 10_000, 12_345, 50_000)
 
@@ -41,7 +41,9 @@ def _pi_object(pi: str, amount: int) -> dict:
 
 def op_gift(run, rng, client):
     """A gift paid and its events delivered: once, twice, or a refund before the success."""
-    _id, pi, amount = _new_gift(run, rng, POOLED)  # goods funds too: they pay for the packs
+    # A third goes to the goods funds, which pay for the packs; the rest anywhere on the drive.
+    _id, pi, amount = _new_gift(run, rng, POOLED,
+                                fund_prefixes=("GOODS-",) if rng.random() < 0.3 else None)
     with run.pi_lock(pi):
         run.processor.charge(pi, amount)
         if rng.random() < 0.15:
@@ -112,8 +114,12 @@ def op_wish(run, rng, client):
 
     def reserve():
         drive = campaign_by_slug(db.session, WISHES)
-        wish = pick(db.session, sa.select(Wish).where(Wish.campaign_id == drive.id,
-                                                      Wish.status == state.OPEN, Wish.pooled.is_(False)), rng)
+        open_wishes = sa.select(Wish).where(Wish.campaign_id == drive.id, Wish.status == state.OPEN,
+                                            Wish.pooled.is_(False))
+        if db.session.scalar(sa.select(sa.func.count()).select_from(open_wishes.subquery())) < WISH_LOW:
+            publish_wishes(db.session, WISH_BATCH, WISH_BOARD + next(run.wish_numbers) * WISH_BATCH)
+            run.count(run.made, "wishes published to refill the board")
+        wish = pick(db.session, open_wishes, rng)
         if wish is None:
             return None
         try:
@@ -176,6 +182,72 @@ def op_deliver(run, rng, client):
                 HomesError, "pack delivery")
 
 
+def _user(email: str):
+    from core.auth import User
+
+    return db.session.scalar(sa.select(User).filter_by(email=email))
+
+
+def op_disburse(run, rng, client):
+    """A street's liaison asks for most of what its sub-fund holds (sometimes more) and
+    finance approves it at once; refused when the sub-fund does not hold enough."""
+    from campaigns.homes import subfunds
+    from campaigns.homes.state import HomesError
+    from ledger.balances import fund_net_assets
+    from ledger.models import Balance, Fund
+
+    def pay(fund):
+        held = fund_net_assets(db.session, fund.code)
+        amount = max(100, held * rng.choice((50, 90, 100, 120)) // 100)
+        ask = subfunds.request_disbursement(db.session, fund, amount, "慰问困难家庭", _user(LIAISON))
+        subfunds.approve_disbursement(db.session, ask, _user(APPROVER))
+
+    # Sub-funds that gifts have reached (the others would only be refused).
+    funded = sa.select(Fund).where(Fund.kind == "subfund", Fund.id.in_(sa.select(Balance.fund_id)))
+    _act_on_one(run, rng, funded, pay, HomesError, "disbursement")
+
+
+def op_purchase(run, rng, client):
+    """Finance orders goods from a paired region's supplier, approves and receives them
+    (inventory against the supplier payable), and pays for some of them."""
+    from campaigns.homes import purchasing
+    from campaigns.homes.books import books_today
+    from campaigns.homes.models import Good, Supplier
+    from campaigns.homes.state import HomesError
+
+    def buy(supplier):
+        goods = db.session.scalars(sa.select(Good).where(Good.region_id == supplier.region_id)).all()
+        good = rng.choice(goods)
+        order = purchasing.create_order(db.session, supplier, [(good, rng.randint(1, 20),
+                                                                good.unit_price_fen)], _user(LIAISON))
+        purchasing.approve_order(db.session, order, _user(APPROVER))
+        day = rng.choice((DAY, books_today()))  # DAY's month may be closed: then refused
+        purchasing.receive_goods(db.session, order, [(ln, ln.quantity, "BANK") for ln in order.lines], day)
+        if rng.random() < 0.5:
+            purchasing.pay_order(db.session, order, order.received_fen, _user(APPROVER), day)
+
+    _act_on_one(run, rng, sa.select(Supplier), buy, HomesError, "purchase")
+
+
+def op_assign_pack(run, rng, client):
+    """Staff put a household on the drive's pack list; one already on it is refused."""
+    from campaigns.homes import distribution
+    from campaigns.homes.models import Household, PackRecipe
+    from campaigns.homes.state import HomesError
+    from campaigns.services import campaign_by_slug
+
+    def assign(household):
+        drive = campaign_by_slug(db.session, POOLED)
+        recipe = db.session.scalars(sa.select(PackRecipe)).first()
+        distribution.assign_pack(db.session, drive.id, household, recipe)
+
+    query = sa.select(Household).order_by(Household.id).offset(rng.randrange(300))
+    try:
+        _act_on_one(run, rng, query, assign, HomesError, "pack assignment")
+    except sa.exc.IntegrityError:  # two staff put the same household on the list at once
+        run.count(run.refusals, "pack assignment refused by the database")
+
+
 def op_period(run, rng, client):
     """Close a month, or reopen it (finance and admin racing each other)."""
     from ledger.errors import PeriodStateError
@@ -199,5 +271,6 @@ def op_period(run, rng, client):
 OPERATIONS = {
     "gift": (op_gift, 8), "refund": (op_refund, 3), "dispute": (op_dispute, 1),
     "wish": (op_wish, 3), "wish purchase": (op_wish_purchase, 1), "pack delivery": (op_deliver, 2),
-    "period close/reopen": (op_period, 1),
+    "pack assignment": (op_assign_pack, 1), "disbursement": (op_disburse, 2),
+    "goods purchase": (op_purchase, 1), "period close/reopen": (op_period, 1),
 }

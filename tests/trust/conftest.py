@@ -69,5 +69,16 @@ def writer(world):
     return client
 
 
+@pytest.fixture(scope="module")
+def machine_app(tmp_path_factory):
+    """An app on its own SQLite file for a state machine test's module, context pushed."""
+    app = _make_app(f"sqlite:///{tmp_path_factory.mktemp('machine') / 'wanjia.sqlite3'}")
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
 # The giving tests' localstripe server and its helpers, for the trust tests that pay.
 from tests.donate.conftest import gateway, live_server, localstripe_server, stripe_url  # noqa: E402,F401

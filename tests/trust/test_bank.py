@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from tests.conftest import _make_app
-from tests.trust.bank import SECRET, Processor, Run
+from tests.trust.bank import SECRET, Processor, Run, prepare_world
 from tests.trust.bank_ops import OPERATIONS
 from tests.trust.conftest import seed_demo
 
@@ -114,8 +114,43 @@ def check_half_written(run) -> list[str]:
         f"entry {k} without its booked donation" for k in orphans]
 
 
+def check_pools(run) -> list[str]:
+    """No pledge's pool over-spent, and what it has spent is what its live matches hold."""
+    from campaigns.matching.engine import IN_USE
+    from campaigns.matching.models import Match, MatchingPledge
+
+    live = dict(db.session.execute(
+        sa.select(Match.pledge_id, sa.func.sum(Match.amount_fen - Match.reversed_fen))
+        .where(Match.status.in_(IN_USE)).group_by(Match.pledge_id)).all())
+    out = []
+    for pledge in db.session.scalars(sa.select(MatchingPledge).order_by(MatchingPledge.id)):
+        if pledge.spent_fen > pledge.pool_fen:
+            out.append(f"pledge {pledge.id} over-spent: {pledge.spent_fen} > {pledge.pool_fen}")
+        if pledge.spent_fen != int(live.get(pledge.id) or 0):
+            out.append(f"pledge {pledge.id} spent {pledge.spent_fen}, live matches {live.get(pledge.id)}")
+    return out
+
+
+def check_shortfalls(run) -> list[str]:
+    """Each refund of money a sub-fund had spent was covered once, by an entry naming the
+    gift, and the general fund's interfund balance moved by exactly the covers."""
+    from donate.shortfall import RefundShortfall
+    from ledger import chart
+    from ledger.balances import account_balance
+    from ledger.models import JournalEntry
+
+    out, total = [], 0
+    for cover in db.session.scalars(sa.select(RefundShortfall)):
+        entry = db.session.get(JournalEntry, cover.entry_id)
+        total += cover.amount_fen
+        if f"of gift #{cover.donation_id}:" not in entry.memo:
+            out.append(f"shortfall {cover.id}: entry {entry.id} does not name its gift")
+    moved = run.interfund_at_start - account_balance(db.session, chart.INTERFUND, chart.GENERAL_FUND)
+    return out + ([] if moved == total else [f"general fund moved {moved}, covers say {total}"])
+
+
 CHECKS = (check_ledger, check_clearing, check_wishes, check_packs, check_receipts,
-          check_half_written)
+          check_half_written, check_pools, check_shortfalls)
 
 
 def checkpoint(run) -> None:
@@ -133,8 +168,26 @@ def worker(run, seed: int, count: int) -> None:
     weights = [OPERATIONS[n][1] for n in names]
     for _i in range(count):
         name = rng.choices(names, weights)[0]
-        OPERATIONS[name][0](run, rng, client)
-        run.count(run.ops, name)
+        run.perform(name, OPERATIONS[name][0], rng, client)
+
+
+def money_moved() -> str:
+    """Matches made and pools left, disbursements paid, refund shortfalls covered."""
+    from campaigns.homes.models import Disbursement
+    from campaigns.matching.models import Match, MatchingPledge
+    from donate.shortfall import RefundShortfall
+
+    def total(model, *where):
+        return db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(
+            sa.func.sum(model.amount_fen), 0)).where(*where)).one()
+
+    matches, disbursed, covers = (total(Match), total(Disbursement, Disbursement.entry_id.is_not(None)),
+                                  total(RefundShortfall))
+    pools = [(p.id, p.status, p.spent_fen, p.pool_fen) for p in db.session.scalars(
+        sa.select(MatchingPledge).order_by(MatchingPledge.id))]
+    return (f"{matches[0]} matches ({matches[1]} fen), pools (id, status, spent, pool) {pools}; "
+            f"{disbursed[0]} disbursements paid ({disbursed[1]} fen); "
+            f"{covers[0]} refunds of spent money covered by the general fund ({covers[1]} fen)")
 
 
 @pytest.fixture
@@ -148,6 +201,7 @@ def bank_app(pg_server, monkeypatch):
     with app.app_context():
         seed_demo(app)
         db.session.remove()
+    prepare_world(app)
     yield app, processor
     with app.app_context():
         db.engine.dispose()
@@ -164,6 +218,7 @@ def test_bank(bank_app):
     run = Run(app, processor, seed)
     with app.app_context():
         run.clearing_at_start = account_balance(db.session, chart.PROCESSOR_CLEARING)
+        run.interfund_at_start = account_balance(db.session, chart.INTERFUND, chart.GENERAL_FUND)
         db.session.remove()
     master = random.Random(seed)
     per_thread = max(1, total // (THREADS * ROUNDS))
@@ -172,9 +227,14 @@ def test_bank(bank_app):
             list(pool.map(lambda s: worker(run, s, per_thread),
                           [master.randrange(2**32) for _t in range(THREADS)]))
         checkpoint(run)
-    print(f"bank test: {sum(run.ops.values())} operations {dict(run.ops)}")
+    print(f"bank test: {sum(run.ops.values())} operations, {sum(run.refused_ops.values())} refused:")
+    print("\n".join(run.summary()))
     print(f"bank test: {sum(run.faults.values())} faults injected {dict(run.faults)}")
     print(f"bank test: refusals {dict(run.refusals)}")
+    print(f"bank test: also {dict(run.made)}")
+    with app.app_context():
+        print(f"bank test: {money_moved()}")
+        db.session.remove()
     print(f"bank test: {run.checks} invariant checks, {len(run.violations)} violations")
     assert run.violations == []
     assert sum(run.ops.values()) == per_thread * THREADS * ROUNDS

@@ -8,11 +8,9 @@ one shared database (fast); ``make soak`` runs many more."""
 import itertools
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from campaigns.wishes import services, state
 from campaigns.wishes.models import Wish, WishReservation
@@ -20,8 +18,7 @@ from core.auth import utcnow
 from core.extensions import db
 from ledger.balances import fund_net_assets
 from ledger.verify import verify_ledger
-from tests.conftest import _make_app
-from tests.trust.profiles import examples
+from tests.trust.profiles import run_machine
 from tests.wishes import support
 
 DRIVES = itertools.count(1)
@@ -100,17 +97,5 @@ class WishMachine(RuleBasedStateMachine):
         assert verify_ledger(db.session) == []
 
 
-@pytest.fixture(scope="module")
-def wish_app(tmp_path_factory):
-    app = _make_app(f"sqlite:///{tmp_path_factory.mktemp('wishes') / 'wanjia.sqlite3'}")
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-def test_wish_state_machine(wish_app):
-    run_state_machine_as_test(WishMachine, settings=settings(
-        max_examples=examples(15), stateful_step_count=20, deadline=None, database=None,
-        suppress_health_check=list(HealthCheck)))
+def test_wish_state_machine(machine_app):
+    run_machine(WishMachine, 15, 20)

@@ -44,7 +44,7 @@ def test_every_bad_row_is_reported_and_nothing_written(drive, english):
     assert made == 0
     assert [(r["line"], [str(e) for e in r["errors"]]) for r in rows] == [
         (2, ["The price must be more than zero."]), (3, ["The price must be more than zero."]),
-        (4, ["This drive's wishes cost at most ¥500.00."]),
+        (4, ["This drive's wishes cost at most CN¥500.00."]),
         (5, ["Use at most two decimal places (fen)."]), (6, ["Unknown category."]),
         (7, ["Unknown street/town."]), (8, [])]
     db.session.rollback()

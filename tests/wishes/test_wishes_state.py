@@ -51,7 +51,7 @@ def test_publishing_records_who_verified_and_when(make_wish):
 @pytest.mark.parametrize("field, value, message", [
     ("price", "0", "The price must be more than zero."),
     ("price", "-5", "The price must be more than zero."),
-    ("price", "500.01", "This drive's wishes cost at most ¥500.00."),
+    ("price", "500.01", "This drive's wishes cost at most CN¥500.00."),
     ("price", "12.345", "Use at most two decimal places (fen)."),
     ("price", "abc", "Enter a price like 50 or 12.50."),
     ("category", "toys", "Unknown category."),

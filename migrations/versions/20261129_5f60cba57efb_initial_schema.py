@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: c701a5fd3035
+Revision ID: 5f60cba57efb
 Revises: 
-Create Date: 2026-11-29 10:59:26.681850
+Create Date: 2026-11-29 13:30:05.719556
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c701a5fd3035'
+revision = '5f60cba57efb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -257,9 +257,15 @@ def upgrade():
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('outcome', sa.String(length=40), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('processed_at', sa.DateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stripe_events')),
     sa.UniqueConstraint('event_id', name=op.f('uq_stripe_events_event_id'))
     )
+    with op.batch_alter_table('stripe_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stripe_events_processed_at'), ['processed_at'], unique=False)
+
     op.create_table('stripe_fetches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_gte', sa.BigInteger(), nullable=False),
@@ -938,6 +944,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_matches_donation_id'), ['donation_id'], unique=False)
         batch_op.create_index('ix_matches_pledge_donor_day', ['pledge_id', 'donor_fingerprint', 'books_day'], unique=False)
 
+    op.create_table('refund_shortfalls',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('donation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('stripe_ref', sa.String(length=255), nullable=False),
+    sa.Column('fund_code', sa.String(length=40), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('books_day', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('acknowledged_by', sa.String(length=254), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("kind IN ('refund', 'dispute')", name=op.f('ck_refund_shortfalls_known_kind')),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_refund_shortfalls_positive_amount')),
+    sa.ForeignKeyConstraint(['donation_id'], ['donations.id'], name=op.f('fk_refund_shortfalls_donation_id_donations')),
+    sa.ForeignKeyConstraint(['entry_id'], ['journal_entries.id'], name=op.f('fk_refund_shortfalls_entry_id_journal_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refund_shortfalls')),
+    sa.UniqueConstraint('entry_id', name=op.f('uq_refund_shortfalls_entry_id'))
+    )
+    with op.batch_alter_table('refund_shortfalls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refund_shortfalls_donation_id'), ['donation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refund_shortfalls_stripe_ref'), ['stripe_ref'], unique=False)
+
     op.create_table('stripe_balance_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('balance_transaction_id', sa.String(length=255), nullable=False),
@@ -987,6 +1017,8 @@ def upgrade():
     sa.Column('category', sa.String(length=10), nullable=False),
     sa.Column('story', sa.Text(), nullable=False),
     sa.Column('item', sa.String(length=120), nullable=False),
+    sa.Column('item_en', sa.String(length=120), nullable=False),
+    sa.Column('story_en', sa.Text(), nullable=False),
     sa.Column('price_fen', sa.BigInteger(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('verified_by', sa.String(length=254), nullable=False),
@@ -1111,6 +1143,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stripe_balance_lines_created_utc'))
 
     op.drop_table('stripe_balance_lines')
+    with op.batch_alter_table('refund_shortfalls', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refund_shortfalls_stripe_ref'))
+        batch_op.drop_index(batch_op.f('ix_refund_shortfalls_donation_id'))
+
+    op.drop_table('refund_shortfalls')
     with op.batch_alter_table('matches', schema=None) as batch_op:
         batch_op.drop_index('ix_matches_pledge_donor_day')
         batch_op.drop_index(batch_op.f('ix_matches_donation_id'))
@@ -1248,6 +1285,9 @@ def downgrade():
 
     op.drop_table('stripe_payouts')
     op.drop_table('stripe_fetches')
+    with op.batch_alter_table('stripe_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stripe_events_processed_at'))
+
     op.drop_table('stripe_events')
     op.drop_table('sponsors')
     op.drop_table('receipt_counters')
