@@ -40,6 +40,7 @@ def test_two_donors_race_for_one_wish_and_the_second_is_told_it_was_taken(
     assert second.inner_text("#wish-message p") == in_chinese(
         "Someone has just taken this wish — here are three like it.")
     assert second.locator("#wish-message li[data-wish]").count() == 3
+    assert second.locator("#wish-message li[data-wish] a[href^='/w/']").count() == 3
     assert "/wishes/r/" not in second.url
 
     pay_by_card(first)
