@@ -33,7 +33,6 @@ from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from core.config import ConfigError
 
 cache = Cache()
 
@@ -41,18 +40,11 @@ cache = Cache()
 ENV_SETTINGS = ("CACHE_TYPE", "CACHE_REDIS_URL", "CACHE_MEMCACHED_SERVERS", "CACHE_KEY_PREFIX")
 
 
-def _seconds_setting(app) -> int:
-    raw = os.environ.get("PUBLIC_CACHE_SECONDS", "0" if app.config.get("TESTING") else "5")
-    try:
-        seconds = int(raw)
-    except ValueError:
-        raise ConfigError(f"PUBLIC_CACHE_SECONDS must be a whole number, not {raw!r}.") from None
-    return max(seconds, 0)
-
-
 def init_app(app) -> None:
     """Bind the cache; the app's own config (tests) wins over the environment."""
-    app.config.setdefault("PUBLIC_CACHE_SECONDS", _seconds_setting(app))
+    # The environment's PUBLIC_CACHE_SECONDS is read with the other tunables (core.config).
+    seconds = app.config.setdefault("PUBLIC_CACHE_SECONDS", 0 if app.config.get("TESTING") else 5)
+    app.config["PUBLIC_CACHE_SECONDS"] = max(int(seconds), 0)
     for name in ENV_SETTINGS:
         if os.environ.get(name):
             app.config.setdefault(name, os.environ[name])
